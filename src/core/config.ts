@@ -1,0 +1,213 @@
+/**
+ * The configuration: one typed schema, validated once and frozen. Precedence is
+ * defaults < config file (JSON) < environment (`SHOPFUSION_*`) < command-line flags.
+ * Unknown keys are rejected everywhere, in the file and in the environment alike.
+ */
+import { readFileSync } from 'node:fs';
+import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
+import { ShopfusionError, describeFieldErrors } from './errors.js';
+import { EVENT_TYPES, type EventType } from './schema.js';
+import { compileChecker } from './validate.js';
+
+const Weights = Type.Object(
+  Object.fromEntries(EVENT_TYPES.map((t) => [t, Type.Number({ minimum: -100, maximum: 100 })])) as Record<
+    EventType,
+    ReturnType<typeof Type.Number>
+  >,
+  { additionalProperties: false, description: 'Weight of each event type in popularity scores.' },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    store: Type.String({ minLength: 1, description: 'Store URL: sqlite:<path>, or memory: for tests.' }),
+    server: Type.Object(
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        apiKey: Type.Optional(Type.String({ minLength: 16, description: 'Write/admin key; without it the API is open.' })),
+        readApiKey: Type.Optional(Type.String({ minLength: 16, description: 'Optional key that may only read.' })),
+        bodyLimitBytes: Type.Integer({ minimum: 1024 }),
+        maxBatchSize: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        logLevel: Type.Unsafe<'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent'>({
+          type: 'string',
+          enum: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'],
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    events: Type.Object(
+      {
+        unknownItems: Type.Unsafe<'accept' | 'reject'>({
+          type: 'string',
+          enum: ['accept', 'reject'],
+          description: 'accept: store events for items not in the catalog yet; reject: report them as bad rows.',
+        }),
+        weights: Weights,
+      },
+      { additionalProperties: false },
+    ),
+    demo: Type.Object(
+      {
+        loadIfEmpty: Type.Boolean({ description: '`serve` fills an empty store with the demo shop.' }),
+        events: Type.Integer({ minimum: 1_000, maximum: 1_000_000 }),
+        seed: Type.Integer(),
+      },
+      { additionalProperties: false },
+    ),
+    datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof ConfigSchema>;
+
+export const DEFAULT_CONFIG: Config = {
+  store: 'sqlite:./data/shop.db',
+  server: {
+    host: '127.0.0.1',
+    port: 8080,
+    bodyLimitBytes: 8 * 1024 * 1024,
+    maxBatchSize: 10_000,
+    logLevel: 'info',
+  },
+  events: {
+    unknownItems: 'accept',
+    weights: {
+      view: 1,
+      click: 2,
+      add_to_cart: 4,
+      purchase: 8,
+      rating: 1,
+      like: 3,
+      dislike: 0,
+      search_click: 2,
+      impression: 0,
+    },
+  },
+  demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
+  datasets: '../shared/datasets',
+};
+
+const checkConfig = compileChecker<Config>(ConfigSchema);
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    out[key] = isObject(value) && isObject(out[key]) ? deepMerge(out[key], value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (isObject(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** `server.apiKey` → `SHOPFUSION_SERVER_API_KEY`. */
+export function envName(path: readonly string[]): string {
+  return `SHOPFUSION_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`;
+}
+
+interface Leaf {
+  path: string[];
+  schema: TSchema;
+}
+
+function leaves(schema: TSchema, path: string[] = []): Leaf[] {
+  if (schema[Kind] === 'Object' && schema.properties) {
+    return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([k, s]) => leaves(s, [...path, k]));
+  }
+  return [{ path, schema }];
+}
+
+const ENV_LEAVES = new Map(leaves(ConfigSchema).map((leaf) => [envName(leaf.path), leaf]));
+
+/** Every environment variable the engine reads, for `--help` and the README. */
+export function environmentVariables(): string[] {
+  return [...ENV_LEAVES.keys(), 'SHOPFUSION_CONFIG'];
+}
+
+function parseLeaf(raw: string, schema: TSchema): unknown {
+  const type = schema.type;
+  if (type === 'integer' || type === 'number') {
+    const n = Number(raw);
+    return raw.trim() === '' || Number.isNaN(n) ? raw : n;
+  }
+  if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  return raw;
+}
+
+function setPath(target: Json, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Json {
+  const out: Json = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('SHOPFUSION_') || raw === undefined || name === 'SHOPFUSION_CONFIG') continue;
+    const leaf = ENV_LEAVES.get(name);
+    if (!leaf) {
+      throw new ShopfusionError(
+        'invalid_config',
+        `unknown environment variable ${name}; allowed: ${environmentVariables().join(', ')}`,
+      );
+    }
+    setPath(out, leaf.path, parseLeaf(raw, leaf.schema));
+  }
+  return out;
+}
+
+function fromFile(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ShopfusionError('invalid_config', `cannot read config file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isObject(parsed)) throw new Error('the top level must be an object');
+    return parsed;
+  } catch (cause) {
+    throw new ShopfusionError('invalid_config', `config file ${file} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Flags as a partial config object, already shaped by the CLI. */
+  flags?: Json;
+}
+
+/** Builds, validates and freezes the configuration. Throws `invalid_config` naming the key. */
+export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
+  const env = sources.env ?? {};
+  const file = sources.file ?? env.SHOPFUSION_CONFIG;
+  let merged: Json = structuredClone(DEFAULT_CONFIG) as unknown as Json;
+  if (file) merged = deepMerge(merged, fromFile(file));
+  merged = deepMerge(merged, fromEnvironment(env));
+  if (sources.flags) merged = deepMerge(merged, sources.flags);
+  const checked = checkConfig(merged);
+  if (!checked.ok) {
+    throw new ShopfusionError('invalid_config', `invalid configuration: ${describeFieldErrors(checked.errors)}`, {
+      details: checked.errors,
+    });
+  }
+  return deepFreeze(checked.value);
+}

@@ -1,0 +1,146 @@
+/**
+ * The HTTP shell around the engine: fastify with strict JSON bodies, one error format, API keys
+ * and the OpenAPI document. No engine logic lives here; routes call the store and the ingestor.
+ */
+import { isUtf8 } from 'node:buffer';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from '../core/config.js';
+import { ERROR_CATALOG, ShopfusionError, describeFieldErrors } from '../core/errors.js';
+import { coercingAjv, formatAjvErrors, strictAjv } from '../core/validate.js';
+import { createIngestor } from '../ingest/batch.js';
+import type { Store } from '../store/types.js';
+import { authHook } from './auth.js';
+import { healthRoutes } from './routes/health.js';
+import { itemRoutes } from './routes/items.js';
+import { userRoutes } from './routes/users.js';
+import { eventRoutes } from './routes/events.js';
+import { popularRoutes } from './routes/popular.js';
+import type { RouteContext } from './context.js';
+
+export interface AppOptions {
+  store: Store;
+  config: Readonly<Config>;
+  /** Pino logger options or false; defaults to the configured level. */
+  logger?: boolean | { level: string };
+  version?: string;
+}
+
+const CONTEXT_NAMES: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header', body: '' };
+
+/** Bodies are validated exactly ("12" is not a price); query strings and paths are coerced. */
+function compileValidator({ schema, httpPart }: { schema: Record<string, unknown>; httpPart?: string }) {
+  return (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema);
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { store, config } = options;
+  const app = Fastify({
+    logger: options.logger ?? (config.server.logLevel === 'silent' ? false : { level: config.server.logLevel }),
+    bodyLimit: config.server.bodyLimitBytes,
+    logController: new LogController({ disableRequestLogging: config.server.logLevel !== 'debug' }),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setValidatorCompiler(compileValidator);
+
+  // JSON is the only body type. Reject invalid UTF-8 instead of silently replacing it, and name the problem.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const buffer = body as Buffer;
+    if (!isUtf8(buffer)) {
+      done(new ShopfusionError('invalid_encoding', 'the body is not valid UTF-8; send JSON encoded as UTF-8'), undefined);
+      return;
+    }
+    const text = buffer.toString('utf8');
+    if (text.trim() === '') {
+      done(new ShopfusionError('invalid_json', 'the body is empty; send a JSON object'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (cause) {
+      done(new ShopfusionError('invalid_json', `the body is not valid JSON: ${(cause as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError & { validation?: unknown }, request, reply) => {
+    let failure: ShopfusionError;
+    if (error instanceof ShopfusionError) {
+      failure = error;
+    } else if (Array.isArray(error.validation)) {
+      const context = CONTEXT_NAMES[error.validationContext ?? 'body'] ?? '';
+      const details = formatAjvErrors(error.validation, context).map((d) => ({
+        path: d.path.replace(/^(query|path|header)\//, '$1.'),
+        message: d.message,
+      }));
+      failure = new ShopfusionError('validation_failed', describeFieldErrors(details), { details });
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      failure = new ShopfusionError(
+        'payload_too_large',
+        `the body is larger than the limit of ${config.server.bodyLimitBytes} bytes (server.bodyLimitBytes); split it into smaller batches`,
+      );
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      failure = new ShopfusionError(
+        'unsupported_media_type',
+        `content type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted; send application/json`,
+      );
+    } else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      failure = new ShopfusionError('invalid_json', 'the body is empty; send a JSON object');
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      failure = new ShopfusionError('validation_failed', error.message);
+    } else {
+      request.log.error({ err: error }, 'request failed');
+      failure = new ShopfusionError('internal_error', error.message, { cause: error });
+    }
+    if (failure.kind === 'internal' && failure.code === 'internal_error' && error instanceof ShopfusionError) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    void reply.status(failure.status).send(failure.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new ShopfusionError('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /docs for the API`);
+    void reply.status(failure.status).send(failure.toBody());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Shopfusion API',
+        version: options.version ?? '0.1.0',
+        description: [
+          'Search and recommendation engine for online shops.',
+          '',
+          'Errors: every 4xx/5xx body is `{ code, message, details? }`. Codes:',
+          ...Object.entries(ERROR_CATALOG).map(([code, spec]) => `- \`${code}\` (${spec.status}): ${spec.summary}`),
+        ].join('\n'),
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'The write key or the read key.' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', authHook(config.server));
+
+  const context: RouteContext = {
+    store,
+    config,
+    ingest: createIngestor(store, { unknownItems: config.events.unknownItems }),
+  };
+  await app.register(healthRoutes(context));
+  await app.register(itemRoutes(context));
+  await app.register(userRoutes(context));
+  await app.register(eventRoutes(context));
+  await app.register(popularRoutes(context));
+  return app;
+}

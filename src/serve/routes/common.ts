@@ -1,0 +1,93 @@
+/** Schemas and helpers shared by the route modules. */
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifySchema } from 'fastify';
+import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
+import { ShopfusionError } from '../../core/errors.js';
+import { coercingAjv, strictAjv } from '../../core/validate.js';
+import { rejectedBatchError, type RowError } from '../../ingest/batch.js';
+
+export const ErrorResponse = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  },
+  { title: 'Error' },
+);
+
+export const errorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  413: ErrorResponse,
+};
+
+export const RowErrorSchema = Type.Object({
+  index: Type.Integer({ description: 'Position of the row in the batch, from 0.' }),
+  id: Type.Optional(Type.String()),
+  errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })),
+});
+
+export const UpsertResponse = Type.Object({
+  created: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  rejected: Type.Array(RowErrorSchema),
+});
+
+export const listQueryFields = {
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'nextCursor of the previous page.' })),
+};
+
+export const AtomicQuery = Type.Object(
+  {
+    atomic: Type.Boolean({
+      default: false,
+      description: 'true: store nothing if any row is invalid. false (default): store the valid rows, report the rest.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
+
+export function pageOf(row: TSchema) {
+  return Type.Object({ data: Type.Array(row), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}
+
+export function batchBody(field: string, row: TSchema, maxItems: number) {
+  return Type.Object({ [field]: Type.Array(row, { maxItems }) }, { additionalProperties: false });
+}
+
+/**
+ * A route-level validator for batch routes: the body's envelope is checked here, its rows one by
+ * one in the handler, so one bad row does not sink the valid ones.
+ */
+export function batchValidator(field: string) {
+  const envelope = strictAjv.compile({
+    type: 'object',
+    required: [field],
+    properties: { [field]: { type: 'array' } },
+    additionalProperties: false,
+  });
+  return ({ schema, httpPart }: FastifyRouteSchemaDef<FastifySchema>) =>
+    httpPart === 'body' ? envelope : coercingAjv.compile(schema as object);
+}
+
+export function checkBatchSize(rows: readonly unknown[], max: number, field: string): void {
+  if (rows.length > max) {
+    throw new ShopfusionError(
+      'batch_too_large',
+      `/${field}: ${rows.length} rows is more than the limit of ${max} per request (server.maxBatchSize); split the batch`,
+      { details: [{ path: `/${field}`, message: `must have at most ${max} rows` }] },
+    );
+  }
+}
+
+/** Atomic batches with a bad row, and batches with no valid row, are errors; others report rows. */
+export function settleBatch<T extends { rejected: RowError[] }>(result: T, total: number, atomic: boolean): T {
+  const nothingValid = total > 0 && result.rejected.length === total;
+  if (result.rejected.length > 0 && (atomic || nothingValid)) throw rejectedBatchError(result.rejected, total);
+  return result;
+}

@@ -1,0 +1,123 @@
+/** The catalog: batch upsert and delete, get, list with cursor pagination. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ShopfusionError } from '../../core/errors.js';
+import { Id, Item, ItemInput } from '../../core/schema.js';
+import type { RouteContext } from '../context.js';
+import {
+  AtomicQuery,
+  IdParams,
+  batchBody,
+  batchValidator,
+  checkBatchSize,
+  errorResponses,
+  listQueryFields,
+  pageOf,
+  settleBatch,
+  UpsertResponse,
+} from './common.js';
+
+const ListQuery = Type.Object(
+  {
+    ...listQueryFields,
+    category: Type.Optional(Type.String({ minLength: 1, description: 'Items with this category anywhere in their path.' })),
+    available: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export function itemRoutes({ store, ingest, config }: RouteContext) {
+  const max = config.server.maxBatchSize;
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: { items: unknown[] }; Querystring: Static<typeof AtomicQuery> }>(
+      '/items',
+      {
+        config: { access: 'write' },
+        validatorCompiler: batchValidator('items'),
+        schema: {
+          tags: ['items'],
+          summary: 'Upsert a batch of items.',
+          description:
+            'Each item replaces the stored one with the same id whole. An item sent again unchanged is not ' +
+            'touched (its updatedAt stays). Invalid rows are reported in `rejected` with their index and ' +
+            'fields; the valid rows are stored, unless `atomic=true`, which stores nothing when any row is invalid. ' +
+            'A batch with no valid row is answered 400.',
+          querystring: AtomicQuery,
+          body: batchBody('items', ItemInput, max),
+          response: { 200: UpsertResponse, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const rows = request.body.items;
+        checkBatchSize(rows, max, 'items');
+        const atomic = request.query.atomic;
+        return settleBatch(await ingest.upsertItems(rows, { atomic, pointer: '/items' }), rows.length, atomic);
+      },
+    );
+
+    app.post<{ Body: { ids: string[] } }>(
+      '/items/delete',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['items'],
+          summary: 'Delete a batch of items by id.',
+          description: 'Deleted items disappear from every list and recommendation; their events stay as history.',
+          body: Type.Object({ ids: Type.Array(Id, { maxItems: max }) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses },
+        },
+      },
+      async (request) => ({ deleted: await store.items.delete(request.body.ids) }),
+    );
+
+    app.get<{ Params: Static<typeof IdParams> }>(
+      '/items/:id',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['items'],
+          summary: 'Get one item.',
+          params: IdParams,
+          response: { 200: Item, 404: errorResponses[400] },
+        },
+      },
+      async (request) => {
+        const item = await store.items.get(request.params.id);
+        if (!item) throw new ShopfusionError('item_not_found', `no item has id ${JSON.stringify(request.params.id)}`);
+        return item;
+      },
+    );
+
+    app.delete<{ Params: Static<typeof IdParams> }>(
+      '/items/:id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['items'],
+          summary: 'Delete one item.',
+          params: IdParams,
+          response: { 200: Type.Object({ deleted: Type.Integer() }), 404: errorResponses[400] },
+        },
+      },
+      async (request) => {
+        const deleted = await store.items.delete([request.params.id]);
+        if (deleted === 0) throw new ShopfusionError('item_not_found', `no item has id ${JSON.stringify(request.params.id)}`);
+        return { deleted };
+      },
+    );
+
+    app.get<{ Querystring: Static<typeof ListQuery> }>(
+      '/items',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['items'],
+          summary: 'List items in id order, a page at a time.',
+          querystring: ListQuery,
+          response: { 200: pageOf(Item), ...errorResponses },
+        },
+      },
+      async (request) => store.items.list(request.query),
+    );
+  };
+}

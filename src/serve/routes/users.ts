@@ -1,0 +1,107 @@
+/** Users: batch upsert and delete (with their events), get, list. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ShopfusionError } from '../../core/errors.js';
+import { Id, User, UserInput } from '../../core/schema.js';
+import type { RouteContext } from '../context.js';
+import {
+  AtomicQuery,
+  IdParams,
+  batchBody,
+  batchValidator,
+  checkBatchSize,
+  errorResponses,
+  listQueryFields,
+  pageOf,
+  settleBatch,
+  UpsertResponse,
+} from './common.js';
+
+const ListQuery = Type.Object(listQueryFields, { additionalProperties: false });
+const DeleteResponse = Type.Object({ deleted: Type.Integer(), events: Type.Integer({ description: 'Events removed with them.' }) });
+
+export function userRoutes({ store, ingest, config }: RouteContext) {
+  const max = config.server.maxBatchSize;
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: { users: unknown[] }; Querystring: Static<typeof AtomicQuery> }>(
+      '/users',
+      {
+        config: { access: 'write' },
+        validatorCompiler: batchValidator('users'),
+        schema: {
+          tags: ['users'],
+          summary: 'Upsert a batch of users.',
+          description: 'Same batch rules as POST /items.',
+          querystring: AtomicQuery,
+          body: batchBody('users', UserInput, max),
+          response: { 200: UpsertResponse, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const rows = request.body.users;
+        checkBatchSize(rows, max, 'users');
+        const atomic = request.query.atomic;
+        return settleBatch(await ingest.upsertUsers(rows, { atomic, pointer: '/users' }), rows.length, atomic);
+      },
+    );
+
+    app.post<{ Body: { ids: string[] } }>(
+      '/users/delete',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['users'],
+          summary: 'Delete a batch of users and all of their events.',
+          body: Type.Object({ ids: Type.Array(Id, { maxItems: max }) }, { additionalProperties: false }),
+          response: { 200: DeleteResponse, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const result = await store.users.delete(request.body.ids);
+        return { deleted: result.users, events: result.events };
+      },
+    );
+
+    app.get<{ Params: Static<typeof IdParams> }>(
+      '/users/:id',
+      {
+        config: { access: 'read' },
+        schema: { tags: ['users'], summary: 'Get one user.', params: IdParams, response: { 200: User, 404: errorResponses[400] } },
+      },
+      async (request) => {
+        const user = await store.users.get(request.params.id);
+        if (!user) throw new ShopfusionError('user_not_found', `no user has id ${JSON.stringify(request.params.id)}`);
+        return user;
+      },
+    );
+
+    app.delete<{ Params: Static<typeof IdParams> }>(
+      '/users/:id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['users'],
+          summary: 'Delete one user and all of their events.',
+          params: IdParams,
+          response: { 200: DeleteResponse, 404: errorResponses[400] },
+        },
+      },
+      async (request) => {
+        const result = await store.users.delete([request.params.id]);
+        if (result.users === 0 && result.events === 0) {
+          throw new ShopfusionError('user_not_found', `no user has id ${JSON.stringify(request.params.id)}`);
+        }
+        return { deleted: result.users, events: result.events };
+      },
+    );
+
+    app.get<{ Querystring: Static<typeof ListQuery> }>(
+      '/users',
+      {
+        config: { access: 'read' },
+        schema: { tags: ['users'], summary: 'List users in id order.', querystring: ListQuery, response: { 200: pageOf(User), ...errorResponses } },
+      },
+      async (request) => store.users.list(request.query),
+    );
+  };
+}

@@ -1,0 +1,475 @@
+/**
+ * The embedded default store: one SQLite file through better-sqlite3, in WAL mode with
+ * `synchronous = FULL`, so a committed transaction is on disk before any write is acknowledged.
+ * Each write method is a single transaction (all rows or none).
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { EVENT_TYPES, type Event, type EventRecord, type EventType, type Item, type ItemInput, type User, type UserInput } from '../../core/schema.js';
+import { decodeCursor, encodeCursor, toIso } from '../../core/ids.js';
+import { createdAtOf, itemContent, itemFromContent, userContent, userFromContent } from '../records.js';
+import type {
+  EventListQuery,
+  EventStore,
+  ItemListQuery,
+  ItemStore,
+  Page,
+  PopularItem,
+  PopularQuery,
+  Store,
+  StoreStats,
+  Triple,
+  TripleStore,
+  UpsertCounts,
+  UserStore,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+import { popularTypes, rankPopular } from '../popularity.js';
+
+type DB = Database.Database;
+
+const TYPE_CODE = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t, i]));
+
+/** SQLite binds at most 32,766 variables; look-ups by id go in chunks well below that. */
+const ID_CHUNK = 500;
+
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+function page<T>(rows: T[], limit: number, position: (row: T) => string | number): Page<T> {
+  if (rows.length <= limit) return { data: rows, nextCursor: null };
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: encodeCursor(position(data[data.length - 1] as T)) };
+}
+
+function existingIds(db: DB, table: 'items' | 'users', ids: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (const part of chunks([...new Set(ids)], ID_CHUNK)) {
+    const sql = `SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`;
+    for (const row of db.prepare<string[], { id: string }>(sql).all(...part)) found.add(row.id);
+  }
+  return found;
+}
+
+interface ItemRow {
+  id: string;
+  content: string;
+  created_at: number;
+  updated_at: number;
+}
+
+interface EventRow {
+  seq: number;
+  id: string;
+  user_id: string | null;
+  session_id: string | null;
+  item_id: string;
+  type: number;
+  value: number | null;
+  ts: number;
+  context: string | null;
+}
+
+function eventFromRow(r: EventRow): Event {
+  const e: Event = { id: r.id, itemId: r.item_id, type: EVENT_TYPES[r.type] as EventType, timestamp: toIso(r.ts) };
+  if (r.user_id !== null) e.userId = r.user_id;
+  if (r.session_id !== null) e.sessionId = r.session_id;
+  if (r.value !== null) e.value = r.value;
+  if (r.context !== null) e.context = JSON.parse(r.context) as Event['context'];
+  return e;
+}
+
+class SqliteItems implements ItemStore {
+  private readonly select;
+  private readonly insertRow;
+  private readonly updateRow;
+  private readonly deleteCategories;
+  private readonly insertCategory;
+  private readonly deleteRow;
+  private readonly upsertTx;
+  private readonly deleteTx;
+
+  constructor(private readonly db: DB) {
+    this.select = db.prepare<[string], ItemRow>('SELECT id, content, created_at, updated_at FROM items WHERE id = ?');
+    this.insertRow = db.prepare(
+      'INSERT INTO items (id, content, available, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.updateRow = db.prepare('UPDATE items SET content = ?, available = ?, created_at = ?, updated_at = ? WHERE id = ?');
+    this.deleteCategories = db.prepare('DELETE FROM item_categories WHERE item_id = ?');
+    this.insertCategory = db.prepare('INSERT OR IGNORE INTO item_categories (category, item_id) VALUES (?, ?)');
+    this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
+    this.upsertTx = db.transaction((items: readonly ItemInput[], now: number): UpsertCounts => {
+      const counts = { created: 0, updated: 0, unchanged: 0 };
+      for (const input of items) {
+        const content = itemContent(input);
+        const available = input.available === false ? 0 : 1;
+        const existing = this.select.get(input.id);
+        if (!existing) {
+          this.insertRow.run(input.id, content, available, createdAtOf(input, now), now);
+          this.writeCategories(input);
+          counts.created++;
+          continue;
+        }
+        const createdAt = input.createdAt === undefined ? existing.created_at : Date.parse(input.createdAt);
+        if (existing.content === content && existing.created_at === createdAt) {
+          counts.unchanged++;
+          continue;
+        }
+        this.updateRow.run(content, available, createdAt, now, input.id);
+        this.deleteCategories.run(input.id);
+        this.writeCategories(input);
+        counts.updated++;
+      }
+      return counts;
+    });
+    this.deleteTx = db.transaction((ids: readonly string[]): number => {
+      let deleted = 0;
+      for (const id of ids) {
+        deleted += this.deleteRow.run(id).changes;
+        this.deleteCategories.run(id);
+      }
+      return deleted;
+    });
+  }
+
+  private writeCategories(input: ItemInput): void {
+    for (const category of input.categories ?? []) this.insertCategory.run(category, input.id);
+  }
+
+  async upsert(items: readonly ItemInput[], now: number): Promise<UpsertCounts> {
+    return this.upsertTx(items, now);
+  }
+
+  async get(id: string): Promise<Item | undefined> {
+    const row = this.select.get(id);
+    return row && itemFromContent(row.id, row.content, row.created_at, row.updated_at);
+  }
+
+  async list(query: ItemListQuery): Promise<Page<Item>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.cursor !== undefined) {
+      where.push('id > ?');
+      params.push(decodeCursor(query.cursor, 'string'));
+    }
+    if (query.available !== undefined) {
+      where.push('available = ?');
+      params.push(query.available ? 1 : 0);
+    }
+    if (query.category !== undefined) {
+      where.push('id IN (SELECT item_id FROM item_categories WHERE category = ?)');
+      params.push(query.category);
+    }
+    const sql = `SELECT id, content, created_at, updated_at FROM items ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const rows = this.db.prepare<unknown[], ItemRow>(sql).all(...params, query.limit + 1);
+    const items = rows.map((r) => itemFromContent(r.id, r.content, r.created_at, r.updated_at));
+    return page(items, query.limit, (item) => item.id);
+  }
+
+  async delete(ids: readonly string[]): Promise<number> {
+    return this.deleteTx(ids);
+  }
+
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    return existingIds(this.db, 'items', ids);
+  }
+}
+
+class SqliteUsers implements UserStore {
+  private readonly select;
+  private readonly upsertTx;
+  private readonly deleteTx;
+
+  constructor(private readonly db: DB) {
+    this.select = db.prepare<[string], ItemRow>('SELECT id, content, created_at, updated_at FROM users WHERE id = ?');
+    const insertRow = db.prepare('INSERT INTO users (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const updateRow = db.prepare('UPDATE users SET content = ?, created_at = ?, updated_at = ? WHERE id = ?');
+    this.upsertTx = db.transaction((users: readonly UserInput[], now: number): UpsertCounts => {
+      const counts = { created: 0, updated: 0, unchanged: 0 };
+      for (const input of users) {
+        const content = userContent(input);
+        const existing = this.select.get(input.id);
+        if (!existing) {
+          insertRow.run(input.id, content, createdAtOf(input, now), now);
+          counts.created++;
+          continue;
+        }
+        const createdAt = input.createdAt === undefined ? existing.created_at : Date.parse(input.createdAt);
+        if (existing.content === content && existing.created_at === createdAt) {
+          counts.unchanged++;
+          continue;
+        }
+        updateRow.run(content, createdAt, now, input.id);
+        counts.updated++;
+      }
+      return counts;
+    });
+    const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
+    const deleteEvents = db.prepare('DELETE FROM events WHERE user_id = ?');
+    this.deleteTx = db.transaction((ids: readonly string[]) => {
+      let users = 0;
+      let events = 0;
+      for (const id of ids) {
+        users += deleteUser.run(id).changes;
+        events += deleteEvents.run(id).changes;
+      }
+      return { users, events };
+    });
+  }
+
+  async upsert(users: readonly UserInput[], now: number): Promise<UpsertCounts> {
+    return this.upsertTx(users, now);
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const row = this.select.get(id);
+    return row && userFromContent(row.id, row.content, row.created_at, row.updated_at);
+  }
+
+  async list(query: { cursor?: string; limit: number }): Promise<Page<User>> {
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor, 'string');
+    const rows = this.db
+      .prepare<unknown[], ItemRow>(
+        `SELECT id, content, created_at, updated_at FROM users ${after === null ? '' : 'WHERE id > ?'} ORDER BY id LIMIT ?`,
+      )
+      .all(...(after === null ? [] : [after]), query.limit + 1);
+    const users = rows.map((r) => userFromContent(r.id, r.content, r.created_at, r.updated_at));
+    return page(users, query.limit, (u) => u.id);
+  }
+
+  async delete(ids: readonly string[]): Promise<{ users: number; events: number }> {
+    return this.deleteTx(ids);
+  }
+
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    return existingIds(this.db, 'users', ids);
+  }
+}
+
+class SqliteEvents implements EventStore {
+  private readonly insertTx;
+
+  constructor(private readonly db: DB) {
+    const insertRow = db.prepare(
+      `INSERT INTO events (id, user_id, session_id, item_id, type, value, ts, context)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
+    this.insertTx = db.transaction((events: readonly EventRecord[]) => {
+      let inserted = 0;
+      for (const e of events) {
+        inserted += insertRow.run(
+          e.id,
+          e.userId ?? null,
+          e.sessionId ?? null,
+          e.itemId,
+          TYPE_CODE.get(e.type),
+          e.value ?? null,
+          e.timestamp,
+          e.context === undefined ? null : JSON.stringify(e.context),
+        ).changes;
+      }
+      return { inserted, duplicates: events.length - inserted };
+    });
+  }
+
+  async insert(events: readonly EventRecord[]): Promise<{ inserted: number; duplicates: number }> {
+    return this.insertTx(events);
+  }
+
+  async list(query: EventListQuery): Promise<Page<Event>> {
+    const desc = query.order === 'desc';
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (query.cursor !== undefined) add(desc ? 'seq < ?' : 'seq > ?', decodeCursor(query.cursor, 'number'));
+    if (query.userId !== undefined) add('user_id = ?', query.userId);
+    if (query.sessionId !== undefined) add('session_id = ?', query.sessionId);
+    if (query.itemId !== undefined) add('item_id = ?', query.itemId);
+    if (query.type !== undefined) add('type = ?', TYPE_CODE.get(query.type));
+    if (query.since !== undefined) add('ts >= ?', query.since);
+    if (query.until !== undefined) add('ts < ?', query.until);
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
+    const rows = this.db.prepare<unknown[], EventRow>(sql).all(...params, query.limit + 1);
+    const result = page(rows, query.limit, (r) => r.seq);
+    return { data: result.data.map(eventFromRow), nextCursor: result.nextCursor };
+  }
+}
+
+class SqliteTriples implements TripleStore {
+  private readonly insertTx;
+
+  constructor(private readonly db: DB) {
+    const insertRow = db.prepare(
+      'INSERT INTO triples (head, relation, tail, source) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    this.insertTx = db.transaction((triples: readonly Triple[], source: string) => {
+      let inserted = 0;
+      for (const t of triples) inserted += insertRow.run(t.head, t.relation, t.tail, source).changes;
+      return { inserted, duplicates: triples.length - inserted };
+    });
+  }
+
+  async insert(triples: readonly Triple[], source: string): Promise<{ inserted: number; duplicates: number }> {
+    return this.insertTx(triples, source);
+  }
+
+  async list(query: { head?: string; relation?: string; cursor?: string; limit: number }): Promise<Page<Triple>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.cursor !== undefined) {
+      const after = JSON.parse(decodeCursor(query.cursor, 'string')) as [string, string, string];
+      where.push('(head, relation, tail) > (?, ?, ?)');
+      params.push(...after);
+    }
+    if (query.head !== undefined) {
+      where.push('head = ?');
+      params.push(query.head);
+    }
+    if (query.relation !== undefined) {
+      where.push('relation = ?');
+      params.push(query.relation);
+    }
+    const sql = `SELECT head, relation, tail FROM triples ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY head, relation, tail LIMIT ?`;
+    const rows = this.db.prepare<unknown[], Triple>(sql).all(...params, query.limit + 1);
+    return page(rows, query.limit, (t) => JSON.stringify([t.head, t.relation, t.tail]));
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  readonly items: SqliteItems;
+  readonly users: SqliteUsers;
+  readonly events: SqliteEvents;
+  readonly triples: SqliteTriples;
+  private readonly db: DB;
+
+  constructor(private readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an acknowledged write survives a crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    // Random event ids make index inserts touch pages all over the B-tree; a larger cache keeps them.
+    this.db.pragma('cache_size = -65536');
+    this.migrate();
+    this.items = new SqliteItems(this.db);
+    this.users = new SqliteUsers(this.db);
+    this.events = new SqliteEvents(this.db);
+    this.triples = new SqliteTriples(this.db);
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`store ${this.file} has schema version ${version}, newer than this build knows (${MIGRATIONS.length})`);
+    }
+    const apply = this.db.transaction(() => {
+      for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v] as string);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    });
+    apply();
+  }
+
+  async popular(query: PopularQuery): Promise<PopularItem[]> {
+    const types = popularTypes(query);
+    if (types.length === 0) return [];
+    const where = [`e.type IN (${types.map((t) => TYPE_CODE.get(t)).join(',')})`, 'i.available = 1'];
+    const params: unknown[] = [];
+    if (query.since !== undefined) {
+      where.push('e.ts >= ?');
+      params.push(query.since);
+    }
+    if (query.until !== undefined) {
+      where.push('e.ts < ?');
+      params.push(query.until);
+    }
+    if (query.category !== undefined) {
+      where.push('e.item_id IN (SELECT item_id FROM item_categories WHERE category = ?)');
+      params.push(query.category);
+    }
+    const counts = this.db
+      .prepare<unknown[], { item_id: string; type: number; n: number }>(
+        `SELECT e.item_id, e.type, COUNT(*) AS n FROM events e JOIN items i ON i.id = e.item_id
+         WHERE ${where.join(' AND ')} GROUP BY e.item_id, e.type`,
+      )
+      .all(...params);
+    const ranked = rankPopular(
+      counts.map((c) => ({ itemId: c.item_id, type: EVENT_TYPES[c.type] as EventType, count: c.n })),
+      query,
+    );
+    const out: PopularItem[] = [];
+    for (const r of ranked) {
+      const item = await this.items.get(r.itemId);
+      if (item) out.push({ item, score: r.score, events: r.events });
+    }
+    return out;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const one = <T>(sql: string): T => this.db.prepare<[], T>(sql).get() as T;
+    const items = one<{ total: number; available: number | null }>(
+      'SELECT COUNT(*) AS total, SUM(available) AS available FROM items',
+    );
+    const byType: StoreStats['events']['byType'] = {};
+    let total = 0;
+    for (const row of this.db.prepare<[], { type: number; n: number }>('SELECT type, COUNT(*) AS n FROM events GROUP BY type').all()) {
+      byType[EVENT_TYPES[row.type] as EventType] = row.n;
+      total += row.n;
+    }
+    const span = one<{ first: number | null; last: number | null }>('SELECT MIN(ts) AS first, MAX(ts) AS last FROM events');
+    let bytes: number | null = null;
+    if (this.file !== ':memory:') {
+      bytes = 0;
+      for (const suffix of ['', '-wal']) {
+        try {
+          bytes += statSync(this.file + suffix).size;
+        } catch {
+          // no WAL file right after a checkpoint
+        }
+      }
+    }
+    return {
+      backend: this.backend,
+      items: { total: items.total, available: items.available ?? 0 },
+      users: one<{ n: number }>('SELECT COUNT(*) AS n FROM users').n,
+      events: {
+        total,
+        byType,
+        distinctUsers: one<{ n: number }>('SELECT COUNT(DISTINCT user_id) AS n FROM events').n,
+        distinctSessions: one<{ n: number }>('SELECT COUNT(DISTINCT session_id) AS n FROM events').n,
+        unknownItems: one<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE item_id NOT IN (SELECT id FROM items)').n,
+        first: span.first === null ? null : toIso(span.first),
+        last: span.last === null ? null : toIso(span.last),
+      },
+      triples: one<{ n: number }>('SELECT COUNT(*) AS n FROM triples').n,
+      bytes,
+    };
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const row = this.db
+      .prepare<[], { n: number }>(
+        'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM items LIMIT 1)) + (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1)) + (SELECT COUNT(*) FROM (SELECT 1 FROM events LIMIT 1)) AS n',
+      )
+      .get();
+    return (row?.n ?? 0) === 0;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
