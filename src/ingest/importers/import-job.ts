@@ -63,6 +63,9 @@ function rowId(row: unknown): string {
   return typeof id === 'string' ? id : '';
 }
 
+/** Batches handed to the store and not yet committed, at most. */
+const WRITE_DEPTH = 2;
+
 const zeroCounts = (): Record<Kind, number> => ({ items: 0, users: 0, events: 0, triples: 0 });
 
 export class ImportJob {
@@ -80,6 +83,8 @@ export class ImportJob {
   private readonly placeholders = { items: [] as Array<{ id: string; file: string; line: number }>, users: [] as Array<{ id: string; file: string; line: number }> };
   private triples: Triple[] = [];
   private tripleSource = '';
+  private inflight: Promise<void> = Promise.resolve();
+  private readonly window: Array<Promise<void>> = [];
   private readonly started = performance.now();
   private bytesDone = 0;
   private rowsSeen = 0;
@@ -93,7 +98,7 @@ export class ImportJob {
   ) {
     this.ingest = createIngestor(options.store, options.policy);
     this.progress = options.progress ?? silentProgress;
-    this.batchSize = options.batchSize ?? 10_000;
+    this.batchSize = options.batchSize ?? 20_000;
     this.maxRejections = options.maxRejections ?? 100;
     this.summary = {
       format,
@@ -219,24 +224,43 @@ export class ImportJob {
     for (const p of wanted) if (!existing.has(p.id)) await this.add(kind, { id: p.id }, p.file, p.line);
   }
 
+  /**
+   * Keeps up to WRITE_DEPTH writes in flight: the store commits batches (on its writer thread)
+   * while this thread reads and validates the next ones. Results are counted in write order.
+   */
+  private async pipeline<T>(write: Promise<T>, record: (result: T) => void): Promise<void> {
+    const previous = this.inflight;
+    const current = (async () => {
+      const result = await write;
+      await previous;
+      record(result);
+    })();
+    current.catch(() => {}); // a failure surfaces where it is awaited: below or in finish()
+    this.inflight = current;
+    this.window.push(current);
+    if (this.window.length > WRITE_DEPTH) await this.window.shift();
+  }
+
   private async flush(kind: 'items' | 'users' | 'events'): Promise<void> {
     if (kind !== 'events') await this.flushPlaceholders(kind);
     const { rows, origins } = this.pending[kind];
     if (rows.length === 0) return;
     this.pending[kind] = { rows: [], origins: [] };
     if (kind === 'events') {
-      const result = await this.ingest.insertEvents(rows, { pointer: '/rows' });
-      this.summary.stored.events += result.inserted;
-      this.summary.duplicates += result.duplicates;
-      this.recordRejections(result.rejected, origins);
+      // Rejecting unknown items reads the catalog, which must include the items still in flight.
+      if (this.options.policy.unknownItems === 'reject') await this.inflight;
+      await this.pipeline(this.ingest.insertEvents(rows, { pointer: '/rows' }), (result) => {
+        this.summary.stored.events += result.inserted;
+        this.summary.duplicates += result.duplicates;
+        this.recordRejections(result.rejected, origins);
+      });
     } else {
-      const result =
-        kind === 'items'
-          ? await this.ingest.upsertItems(rows, { pointer: '/rows' })
-          : await this.ingest.upsertUsers(rows, { pointer: '/rows' });
-      this.summary.stored[kind] += result.created + result.updated;
-      this.summary.unchanged += result.unchanged;
-      this.recordRejections(result.rejected, origins);
+      const write = kind === 'items' ? this.ingest.upsertItems(rows, { pointer: '/rows' }) : this.ingest.upsertUsers(rows, { pointer: '/rows' });
+      await this.pipeline(write, (result) => {
+        this.summary.stored[kind] += result.created + result.updated;
+        this.summary.unchanged += result.unchanged;
+        this.recordRejections(result.rejected, origins);
+      });
     }
   }
 
@@ -244,9 +268,10 @@ export class ImportJob {
     if (this.triples.length === 0) return;
     const batch = this.triples;
     this.triples = [];
-    const result = await this.options.store.triples.insert(batch, this.tripleSource);
-    this.summary.stored.triples += result.inserted;
-    this.summary.duplicates += result.duplicates;
+    await this.pipeline(this.options.store.triples.insert(batch, this.tripleSource), (result) => {
+      this.summary.stored.triples += result.inserted;
+      this.summary.duplicates += result.duplicates;
+    });
   }
 
   /** Writes what is buffered and closes the summary. */
@@ -255,6 +280,7 @@ export class ImportJob {
     await this.flush('users');
     await this.flush('events');
     await this.flushTriples();
+    await this.inflight;
     this.progress.stop();
     this.summary.rejections.sort((a, b) => (this.rejectionOrder.get(a) ?? 0) - (this.rejectionOrder.get(b) ?? 0));
     this.summary.seconds = (performance.now() - this.started) / 1000;

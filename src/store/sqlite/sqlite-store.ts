@@ -3,12 +3,10 @@
  * `synchronous = FULL`, so a committed transaction is on disk before any write is acknowledged.
  * Each write method is a single transaction (all rows or none).
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { EVENT_TYPES, type Event, type EventRecord, type EventType, type Item, type ItemInput, type User, type UserInput } from '../../core/schema.js';
 import { decodeCursor, encodeCursor, toIso } from '../../core/ids.js';
-import { createdAtOf, itemContent, itemFromContent, userContent, userFromContent } from '../records.js';
+import { itemFromContent, userFromContent } from '../records.js';
 import type {
   EventListQuery,
   EventStore,
@@ -24,21 +22,10 @@ import type {
   UpsertCounts,
   UserStore,
 } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
 import { popularTypes, rankPopular } from '../popularity.js';
-
-type DB = Database.Database;
-
-const TYPE_CODE = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t, i]));
-
-/** SQLite binds at most 32,766 variables; look-ups by id go in chunks well below that. */
-const ID_CHUNK = 500;
-
-function chunks<T>(values: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
-  return out;
-}
+import { TYPE_CODE, chunks, migrate, openDatabase, type DB } from './database.js';
+import { inProcessWriter, threadWriter, type Writer } from './writer.js';
+import { eventColumns } from './sqlite-writes.js';
 
 function page<T>(rows: T[], limit: number, position: (row: T) => string | number): Page<T> {
   if (rows.length <= limit) return { data: rows, nextCursor: null };
@@ -48,7 +35,7 @@ function page<T>(rows: T[], limit: number, position: (row: T) => string | number
 
 function existingIds(db: DB, table: 'items' | 'users', ids: readonly string[]): Set<string> {
   const found = new Set<string>();
-  for (const part of chunks([...new Set(ids)], ID_CHUNK)) {
+  for (const part of chunks([...new Set(ids)])) {
     const sql = `SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`;
     for (const row of db.prepare<string[], { id: string }>(sql).all(...part)) found.add(row.id);
   }
@@ -85,63 +72,16 @@ function eventFromRow(r: EventRow): Event {
 
 class SqliteItems implements ItemStore {
   private readonly select;
-  private readonly insertRow;
-  private readonly updateRow;
-  private readonly deleteCategories;
-  private readonly insertCategory;
-  private readonly deleteRow;
-  private readonly upsertTx;
-  private readonly deleteTx;
 
-  constructor(private readonly db: DB) {
+  constructor(
+    private readonly db: DB,
+    private readonly writer: Writer,
+  ) {
     this.select = db.prepare<[string], ItemRow>('SELECT id, content, created_at, updated_at FROM items WHERE id = ?');
-    this.insertRow = db.prepare(
-      'INSERT INTO items (id, content, available, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.updateRow = db.prepare('UPDATE items SET content = ?, available = ?, created_at = ?, updated_at = ? WHERE id = ?');
-    this.deleteCategories = db.prepare('DELETE FROM item_categories WHERE item_id = ?');
-    this.insertCategory = db.prepare('INSERT OR IGNORE INTO item_categories (category, item_id) VALUES (?, ?)');
-    this.deleteRow = db.prepare('DELETE FROM items WHERE id = ?');
-    this.upsertTx = db.transaction((items: readonly ItemInput[], now: number): UpsertCounts => {
-      const counts = { created: 0, updated: 0, unchanged: 0 };
-      for (const input of items) {
-        const content = itemContent(input);
-        const available = input.available === false ? 0 : 1;
-        const existing = this.select.get(input.id);
-        if (!existing) {
-          this.insertRow.run(input.id, content, available, createdAtOf(input, now), now);
-          this.writeCategories(input);
-          counts.created++;
-          continue;
-        }
-        const createdAt = input.createdAt === undefined ? existing.created_at : Date.parse(input.createdAt);
-        if (existing.content === content && existing.created_at === createdAt) {
-          counts.unchanged++;
-          continue;
-        }
-        this.updateRow.run(content, available, createdAt, now, input.id);
-        this.deleteCategories.run(input.id);
-        this.writeCategories(input);
-        counts.updated++;
-      }
-      return counts;
-    });
-    this.deleteTx = db.transaction((ids: readonly string[]): number => {
-      let deleted = 0;
-      for (const id of ids) {
-        deleted += this.deleteRow.run(id).changes;
-        this.deleteCategories.run(id);
-      }
-      return deleted;
-    });
-  }
-
-  private writeCategories(input: ItemInput): void {
-    for (const category of input.categories ?? []) this.insertCategory.run(category, input.id);
   }
 
   async upsert(items: readonly ItemInput[], now: number): Promise<UpsertCounts> {
-    return this.upsertTx(items, now);
+    return this.writer.call('upsertItems', items, now);
   }
 
   async get(id: string): Promise<Item | undefined> {
@@ -171,7 +111,7 @@ class SqliteItems implements ItemStore {
   }
 
   async delete(ids: readonly string[]): Promise<number> {
-    return this.deleteTx(ids);
+    return this.writer.call('deleteItems', ids);
   }
 
   async existing(ids: readonly string[]): Promise<Set<string>> {
@@ -181,48 +121,16 @@ class SqliteItems implements ItemStore {
 
 class SqliteUsers implements UserStore {
   private readonly select;
-  private readonly upsertTx;
-  private readonly deleteTx;
 
-  constructor(private readonly db: DB) {
+  constructor(
+    private readonly db: DB,
+    private readonly writer: Writer,
+  ) {
     this.select = db.prepare<[string], ItemRow>('SELECT id, content, created_at, updated_at FROM users WHERE id = ?');
-    const insertRow = db.prepare('INSERT INTO users (id, content, created_at, updated_at) VALUES (?, ?, ?, ?)');
-    const updateRow = db.prepare('UPDATE users SET content = ?, created_at = ?, updated_at = ? WHERE id = ?');
-    this.upsertTx = db.transaction((users: readonly UserInput[], now: number): UpsertCounts => {
-      const counts = { created: 0, updated: 0, unchanged: 0 };
-      for (const input of users) {
-        const content = userContent(input);
-        const existing = this.select.get(input.id);
-        if (!existing) {
-          insertRow.run(input.id, content, createdAtOf(input, now), now);
-          counts.created++;
-          continue;
-        }
-        const createdAt = input.createdAt === undefined ? existing.created_at : Date.parse(input.createdAt);
-        if (existing.content === content && existing.created_at === createdAt) {
-          counts.unchanged++;
-          continue;
-        }
-        updateRow.run(content, createdAt, now, input.id);
-        counts.updated++;
-      }
-      return counts;
-    });
-    const deleteUser = db.prepare('DELETE FROM users WHERE id = ?');
-    const deleteEvents = db.prepare('DELETE FROM events WHERE user_id = ?');
-    this.deleteTx = db.transaction((ids: readonly string[]) => {
-      let users = 0;
-      let events = 0;
-      for (const id of ids) {
-        users += deleteUser.run(id).changes;
-        events += deleteEvents.run(id).changes;
-      }
-      return { users, events };
-    });
   }
 
   async upsert(users: readonly UserInput[], now: number): Promise<UpsertCounts> {
-    return this.upsertTx(users, now);
+    return this.writer.call('upsertUsers', users, now);
   }
 
   async get(id: string): Promise<User | undefined> {
@@ -242,7 +150,7 @@ class SqliteUsers implements UserStore {
   }
 
   async delete(ids: readonly string[]): Promise<{ users: number; events: number }> {
-    return this.deleteTx(ids);
+    return this.writer.call('deleteUsers', ids);
   }
 
   async existing(ids: readonly string[]): Promise<Set<string>> {
@@ -251,33 +159,13 @@ class SqliteUsers implements UserStore {
 }
 
 class SqliteEvents implements EventStore {
-  private readonly insertTx;
-
-  constructor(private readonly db: DB) {
-    const insertRow = db.prepare(
-      `INSERT INTO events (id, user_id, session_id, item_id, type, value, ts, context)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-    );
-    this.insertTx = db.transaction((events: readonly EventRecord[]) => {
-      let inserted = 0;
-      for (const e of events) {
-        inserted += insertRow.run(
-          e.id,
-          e.userId ?? null,
-          e.sessionId ?? null,
-          e.itemId,
-          TYPE_CODE.get(e.type),
-          e.value ?? null,
-          e.timestamp,
-          e.context === undefined ? null : JSON.stringify(e.context),
-        ).changes;
-      }
-      return { inserted, duplicates: events.length - inserted };
-    });
-  }
+  constructor(
+    private readonly db: DB,
+    private readonly writer: Writer,
+  ) {}
 
   async insert(events: readonly EventRecord[]): Promise<{ inserted: number; duplicates: number }> {
-    return this.insertTx(events);
+    return this.writer.call('insertEvents', eventColumns(events));
   }
 
   async list(query: EventListQuery): Promise<Page<Event>> {
@@ -304,21 +192,13 @@ class SqliteEvents implements EventStore {
 }
 
 class SqliteTriples implements TripleStore {
-  private readonly insertTx;
-
-  constructor(private readonly db: DB) {
-    const insertRow = db.prepare(
-      'INSERT INTO triples (head, relation, tail, source) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    );
-    this.insertTx = db.transaction((triples: readonly Triple[], source: string) => {
-      let inserted = 0;
-      for (const t of triples) inserted += insertRow.run(t.head, t.relation, t.tail, source).changes;
-      return { inserted, duplicates: triples.length - inserted };
-    });
-  }
+  constructor(
+    private readonly db: DB,
+    private readonly writer: Writer,
+  ) {}
 
   async insert(triples: readonly Triple[], source: string): Promise<{ inserted: number; duplicates: number }> {
-    return this.insertTx(triples, source);
+    return this.writer.call('insertTriples', triples, source);
   }
 
   async list(query: { head?: string; relation?: string; cursor?: string; limit: number }): Promise<Page<Triple>> {
@@ -351,33 +231,17 @@ export class SqliteStore implements Store {
   readonly events: SqliteEvents;
   readonly triples: SqliteTriples;
   private readonly db: DB;
+  private readonly writer: Writer;
 
+  /** Reads run on this thread's connection; writes go to the writer (its own thread for files). */
   constructor(private readonly file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced at every commit, so an acknowledged write survives a crash.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    // Random event ids make index inserts touch pages all over the B-tree; a larger cache keeps them.
-    this.db.pragma('cache_size = -65536');
-    this.migrate();
-    this.items = new SqliteItems(this.db);
-    this.users = new SqliteUsers(this.db);
-    this.events = new SqliteEvents(this.db);
-    this.triples = new SqliteTriples(this.db);
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) {
-      throw new Error(`store ${this.file} has schema version ${version}, newer than this build knows (${MIGRATIONS.length})`);
-    }
-    const apply = this.db.transaction(() => {
-      for (let v = version; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v] as string);
-      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-    });
-    apply();
+    this.db = openDatabase(file);
+    migrate(this.db, file);
+    this.writer = file === ':memory:' ? inProcessWriter(this.db) : threadWriter(file);
+    this.items = new SqliteItems(this.db, this.writer);
+    this.users = new SqliteUsers(this.db, this.writer);
+    this.events = new SqliteEvents(this.db, this.writer);
+    this.triples = new SqliteTriples(this.db, this.writer);
   }
 
   async popular(query: PopularQuery): Promise<PopularItem[]> {
@@ -470,6 +334,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }
