@@ -186,6 +186,10 @@ describe('documentation', () => {
     const ui = await api.inject({ method: 'GET', url: '/docs/' });
     assert.equal(ui.statusCode, 200);
     assert.match(ui.body, /swagger-ui/i);
+    // The UI's assets are served locally (no CDN): the page works with the network cut.
+    const bundle = await api.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    assert.equal(bundle.statusCode, 200);
+    assert.ok(bundle.body.length > 100_000);
     const doc = (await api.inject({ method: 'GET', url: '/docs/json' })).json();
     assert.equal(doc.openapi, '3.0.3');
     for (const path of ['/items', '/items/{id}', '/items/delete', '/users', '/users/{id}', '/events', '/users/{id}/events', '/popular', '/stats', '/healthz', '/readyz']) {

@@ -1,6 +1,5 @@
 /** `shopfusion generate`: the deterministic demo shop, into the store or into JSON Lines files. */
 import type { Command } from 'commander';
-import { loadDemoShop, writeDemoShop } from '../../ingest/demo/load-demo.js';
 import { terminalProgress } from '../../ingest/progress.js';
 import { openStore } from '../../store/open.js';
 import { configFrom, parseCount, parseInteger, type GlobalOptions } from '../options.js';
@@ -20,6 +19,7 @@ export function generateCommand(cli: Command): void {
     .option('-o, --out <dir>', 'write items/users/events .jsonl files here instead of the store')
     .action(async (options: GenerateOptions, command: Command) => {
       const started = performance.now();
+      const { loadDemoShop, writeDemoShop } = await import('../../ingest/demo/load-demo.js');
       const demo = { events: options.events, seed: options.seed };
       if (options.out !== undefined) {
         const counts = await writeDemoShop(options.out, demo);

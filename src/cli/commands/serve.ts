@@ -1,8 +1,6 @@
 /** `shopfusion serve`: the HTTP API on the configured store, with the demo shop if it is empty. */
 import type { Command } from 'commander';
-import { buildApp } from '../../serve/app.js';
 import { openStore } from '../../store/open.js';
-import { loadDemoShop } from '../../ingest/demo/load-demo.js';
 import { configFrom, parseInteger, type GlobalOptions } from '../options.js';
 
 interface ServeOptions {
@@ -28,6 +26,9 @@ export function serveCommand(cli: Command): void {
       if (Object.keys(server).length) flags.server = server;
       if (!options.demo) flags.demo = { loadIfEmpty: false };
       const config = configFrom(command.optsWithGlobals<GlobalOptions>(), flags);
+      // Loaded here, not at the top: other commands start faster without the HTTP stack.
+      const { buildApp } = await import('../../serve/app.js');
+      const { loadDemoShop } = await import('../../ingest/demo/load-demo.js');
       const store = openStore(config.store);
       const app = await buildApp({ store, config });
       if (config.demo.loadIfEmpty && (await store.isEmpty())) {
