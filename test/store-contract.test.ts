@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { DEFAULT_CONFIG } from '../src/core/config.js';
 import { ShopfusionError } from '../src/core/errors.js';
 import type { EventRecord, ItemInput } from '../src/core/schema.js';
@@ -247,6 +248,14 @@ test('sqlite: what was written is there after the store is closed and opened aga
   assert.equal((await second.items.get('商品-1'))?.title, '蓝牙耳机 Bluetooth headphones');
   assert.deepEqual(await second.events.insert([event('e1', { itemId: '商品-1' })]), { inserted: 0, duplicates: 1 });
   await second.close();
+});
+
+test('sqlite: a SQLite file that is not a Shopfusion store is refused, not altered', () => {
+  const file = join(tempDir(), 'foreign.db');
+  const foreign = new Database(file);
+  foreign.exec('CREATE TABLE events (x TEXT)');
+  foreign.close();
+  assert.throws(() => openStore(`sqlite:${file}`), /is a SQLite file but not a Shopfusion store/);
 });
 
 test('openStore names the schemes it supports', () => {

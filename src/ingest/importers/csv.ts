@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse';
 import { ShopfusionError } from '../../core/errors.js';
-import { entityFromName, filesIn, isDirectory } from './files.js';
+import { entityFiles } from './files.js';
 import type { Entity, Importer } from './types.js';
 
 const FIELDS: Record<Entity, readonly string[]> = {
@@ -66,11 +66,7 @@ export const csvImporter: Importer = {
   format: 'csv',
   description: 'CSV with a header of field names (a file, or a folder of items/users/events .csv)',
   async run(path, job, options) {
-    const files = isDirectory(path) ? filesIn(path, (n) => n.endsWith('.csv') || n.endsWith('.tsv')) : [path];
-    if (files.length === 0) throw new ShopfusionError('import_failed', `no .csv files in ${path}`);
-    const order = { items: 0, users: 1, events: 2 } as const;
-    const plan = files.map((file) => ({ file, entity: entityFromName(file, options.entity) }));
-    plan.sort((a, b) => order[a.entity] - order[b.entity]);
+    const plan = entityFiles(path, ['.csv', '.tsv'], options.entity);
     job.begin(plan.map((p) => p.file));
     for (const { file, entity } of plan) {
       const delimiter = options.delimiter ?? (file.endsWith('.tsv') ? '\t' : ',');
@@ -91,9 +87,7 @@ export const csvImporter: Importer = {
         const record: Record<string, string> = {};
         columns.forEach((column, i) => (record[column] = cells[i] as string));
         const row = csvRow(record);
-        if (entity === 'items') await job.item(row, file, info.lines);
-        else if (entity === 'users') await job.user(row, file, info.lines);
-        else await job.event(row, file, info.lines);
+        await job.row(entity, row, file, info.lines);
       }
     }
   },

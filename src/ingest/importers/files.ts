@@ -43,3 +43,14 @@ export function entityFromName(file: string, explicit: Entity | undefined): Enti
     `cannot tell whether ${basename(file)} holds items, users or events; name the file after one of them or pass --entity`,
   );
 }
+
+/**
+ * The files of a jsonl/csv import with the entity each holds, items and users before events so
+ * that events find their items: `path` is one file, or a folder of files with these extensions.
+ */
+export function entityFiles(path: string, extensions: readonly string[], entity: Entity | undefined): Array<{ file: string; entity: Entity }> {
+  const files = isDirectory(path) ? filesIn(path, (n) => extensions.some((e) => n.endsWith(e))) : [path];
+  if (files.length === 0) throw new ShopfusionError('import_failed', `no ${extensions.join(' or ')} files in ${path}`);
+  const order = { items: 0, users: 1, events: 2 } as const;
+  return files.map((file) => ({ file, entity: entityFromName(file, entity) })).sort((a, b) => order[a.entity] - order[b.entity]);
+}

@@ -148,6 +148,13 @@ export class ImportJob {
     return stream;
   }
 
+  /** A row of the given kind (formats whose files each hold one kind). */
+  async row(entity: 'items' | 'users' | 'events', row: unknown, file: string, line: number): Promise<void> {
+    if (entity === 'items') await this.item(row, file, line);
+    else if (entity === 'users') await this.user(row, file, line);
+    else await this.event(row, file, line);
+  }
+
   async item(row: unknown, file: string, line: number): Promise<void> {
     this.seen.items.add(rowId(row));
     await this.add('items', row, file, line);

@@ -1,10 +1,11 @@
 /** Schemas and helpers shared by the route modules. */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifySchema } from 'fastify';
 import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 import { ShopfusionError } from '../../core/errors.js';
 import { coercingAjv, strictAjv } from '../../core/validate.js';
-import { rejectedBatchError, type RowError } from '../../ingest/batch.js';
+import { rejectedBatchError, type BatchOptions, type RowError } from '../../ingest/batch.js';
+import type { FastifyInstance } from 'fastify';
 
 export const ErrorResponse = Type.Object(
   {
@@ -90,4 +91,46 @@ export function settleBatch<T extends { rejected: RowError[] }>(result: T, total
   const nothingValid = total > 0 && result.rejected.length === total;
   if (result.rejected.length > 0 && (atomic || nothingValid)) throw rejectedBatchError(result.rejected, total);
   return result;
+}
+
+export interface BatchRoute<R extends { rejected: RowError[] }> {
+  path: string;
+  /** The body's array field, also the JSON pointer of its rows: `items` → `/items/3/price`. */
+  field: string;
+  tag: string;
+  row: TSchema;
+  response: TSchema;
+  maxRows: number;
+  summary: string;
+  description: string;
+  write: (rows: readonly unknown[], options: BatchOptions) => Promise<R>;
+}
+
+const BATCH_RULES =
+  'Invalid rows are reported in `rejected` with their index and fields; the valid rows are stored, unless ' +
+  '`atomic=true`, which stores nothing when any row is invalid. A batch with no valid row is answered 400.';
+
+/** A write route taking `{ <field>: [rows] }` with the batch rules every such route shares. */
+export function batchRoute<R extends { rejected: RowError[] }>(app: FastifyInstance, route: BatchRoute<R>): void {
+  app.post<{ Body: Record<string, unknown[]>; Querystring: Static<typeof AtomicQuery> }>(
+    route.path,
+    {
+      config: { access: 'write' },
+      validatorCompiler: batchValidator(route.field),
+      schema: {
+        tags: [route.tag],
+        summary: route.summary,
+        description: `${route.description} ${BATCH_RULES}`,
+        querystring: AtomicQuery,
+        body: batchBody(route.field, route.row, route.maxRows),
+        response: { 200: route.response, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const rows = request.body[route.field] as unknown[];
+      checkBatchSize(rows, route.maxRows, route.field);
+      const atomic = request.query.atomic;
+      return settleBatch(await route.write(rows, { atomic, pointer: `/${route.field}` }), rows.length, atomic);
+    },
+  );
 }

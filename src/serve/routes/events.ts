@@ -4,16 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Event, EventInput, EVENT_TYPES } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import {
-  AtomicQuery,
-  IdParams,
-  RowErrorSchema,
-  batchBody,
-  batchValidator,
-  checkBatchSize,
+  batchRoute,
   errorResponses,
+  IdParams,
   listQueryFields,
   pageOf,
-  settleBatch,
+  RowErrorSchema,
 } from './common.js';
 
 const EventListQuery = Type.Object(
@@ -45,31 +41,21 @@ function time(value: string | undefined): number | undefined {
 export function eventRoutes({ store, ingest, config }: RouteContext) {
   const max = config.server.maxBatchSize;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: { events: unknown[] }; Querystring: Static<typeof AtomicQuery> }>(
-      '/events',
-      {
-        config: { access: 'write' },
-        validatorCompiler: batchValidator('events'),
-        schema: {
-          tags: ['events'],
-          summary: 'Insert a batch of behaviour events.',
-          description:
-            'Events are durable (fsynced) before the answer. An event whose id is already stored is counted in ' +
-            '`duplicates` and not stored again; an event without an id gets one derived from its content, so a ' +
-            'retried batch is stored once. Events for items not in the catalog are stored (the item may arrive ' +
-            'later) unless events.unknownItems is "reject". Same batch rules as POST /items.',
-          querystring: AtomicQuery,
-          body: batchBody('events', EventInput, max),
-          response: { 200: EventBatchResponse, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const rows = request.body.events;
-        checkBatchSize(rows, max, 'events');
-        const atomic = request.query.atomic;
-        return settleBatch(await ingest.insertEvents(rows, { atomic, pointer: '/events' }), rows.length, atomic);
-      },
-    );
+    batchRoute(app, {
+      path: '/events',
+      field: 'events',
+      tag: 'events',
+      row: EventInput,
+      response: EventBatchResponse,
+      maxRows: max,
+      summary: 'Insert a batch of behaviour events.',
+      description:
+        'Events are durable (fsynced) before the answer. An event whose id is already stored is counted in ' +
+        '`duplicates` and not stored again; an event without an id gets one derived from its content, so a ' +
+        'retried batch is stored once. Events for items not in the catalog are stored (the item may arrive ' +
+        'later) unless events.unknownItems is "reject".',
+      write: ingest.insertEvents,
+    });
 
     app.get<{ Querystring: Static<typeof EventListQuery> }>(
       '/events',

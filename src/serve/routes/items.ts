@@ -5,15 +5,11 @@ import { ShopfusionError } from '../../core/errors.js';
 import { Id, Item, ItemInput } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import {
-  AtomicQuery,
-  IdParams,
-  batchBody,
-  batchValidator,
-  checkBatchSize,
+  batchRoute,
   errorResponses,
+  IdParams,
   listQueryFields,
   pageOf,
-  settleBatch,
   UpsertResponse,
 } from './common.js';
 
@@ -29,31 +25,18 @@ const ListQuery = Type.Object(
 export function itemRoutes({ store, ingest, config }: RouteContext) {
   const max = config.server.maxBatchSize;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: { items: unknown[] }; Querystring: Static<typeof AtomicQuery> }>(
-      '/items',
-      {
-        config: { access: 'write' },
-        validatorCompiler: batchValidator('items'),
-        schema: {
-          tags: ['items'],
-          summary: 'Upsert a batch of items.',
-          description:
-            'Each item replaces the stored one with the same id whole. An item sent again unchanged is not ' +
-            'touched (its updatedAt stays). Invalid rows are reported in `rejected` with their index and ' +
-            'fields; the valid rows are stored, unless `atomic=true`, which stores nothing when any row is invalid. ' +
-            'A batch with no valid row is answered 400.',
-          querystring: AtomicQuery,
-          body: batchBody('items', ItemInput, max),
-          response: { 200: UpsertResponse, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const rows = request.body.items;
-        checkBatchSize(rows, max, 'items');
-        const atomic = request.query.atomic;
-        return settleBatch(await ingest.upsertItems(rows, { atomic, pointer: '/items' }), rows.length, atomic);
-      },
-    );
+    batchRoute(app, {
+      path: '/items',
+      field: 'items',
+      tag: 'items',
+      row: ItemInput,
+      response: UpsertResponse,
+      maxRows: max,
+      summary: 'Upsert a batch of items.',
+      description:
+        'Each item replaces the stored one with the same id whole. An item sent again unchanged is not touched (its updatedAt stays).',
+      write: ingest.upsertItems,
+    });
 
     app.post<{ Body: { ids: string[] } }>(
       '/items/delete',

@@ -5,15 +5,11 @@ import { ShopfusionError } from '../../core/errors.js';
 import { Id, User, UserInput } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import {
-  AtomicQuery,
-  IdParams,
-  batchBody,
-  batchValidator,
-  checkBatchSize,
+  batchRoute,
   errorResponses,
+  IdParams,
   listQueryFields,
   pageOf,
-  settleBatch,
   UpsertResponse,
 } from './common.js';
 
@@ -23,27 +19,17 @@ const DeleteResponse = Type.Object({ deleted: Type.Integer(), events: Type.Integ
 export function userRoutes({ store, ingest, config }: RouteContext) {
   const max = config.server.maxBatchSize;
   return async (app: FastifyInstance) => {
-    app.post<{ Body: { users: unknown[] }; Querystring: Static<typeof AtomicQuery> }>(
-      '/users',
-      {
-        config: { access: 'write' },
-        validatorCompiler: batchValidator('users'),
-        schema: {
-          tags: ['users'],
-          summary: 'Upsert a batch of users.',
-          description: 'Same batch rules as POST /items.',
-          querystring: AtomicQuery,
-          body: batchBody('users', UserInput, max),
-          response: { 200: UpsertResponse, ...errorResponses },
-        },
-      },
-      async (request) => {
-        const rows = request.body.users;
-        checkBatchSize(rows, max, 'users');
-        const atomic = request.query.atomic;
-        return settleBatch(await ingest.upsertUsers(rows, { atomic, pointer: '/users' }), rows.length, atomic);
-      },
-    );
+    batchRoute(app, {
+      path: '/users',
+      field: 'users',
+      tag: 'users',
+      row: UserInput,
+      response: UpsertResponse,
+      maxRows: max,
+      summary: 'Upsert a batch of users.',
+      description: 'Each user replaces the stored one with the same id whole.',
+      write: ingest.upsertUsers,
+    });
 
     app.post<{ Body: { ids: string[] } }>(
       '/users/delete',

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ShopfusionError } from '../../core/errors.js';
 import { EVENT_TYPES, type EventType } from '../../core/schema.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -30,7 +31,11 @@ export function openDatabase(file: string): DB {
 export function migrate(db: DB, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(`store ${file} has schema version ${version}, newer than this build knows (${MIGRATIONS.length})`);
+    throw new ShopfusionError('unsupported_store', `store ${file} has schema version ${version}, newer than this build knows (${MIGRATIONS.length})`);
+  }
+  const tables = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'").get();
+  if (version === 0 && (tables?.n ?? 0) > 0) {
+    throw new ShopfusionError('unsupported_store', `${file} is a SQLite file but not a Shopfusion store (it has tables and no schema version); use a new path`);
   }
   db.transaction(() => {
     for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] as string);

@@ -236,7 +236,12 @@ export class SqliteStore implements Store {
   /** Reads run on this thread's connection; writes go to the writer (its own thread for files). */
   constructor(private readonly file: string) {
     this.db = openDatabase(file);
-    migrate(this.db, file);
+    try {
+      migrate(this.db, file);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.writer = file === ':memory:' ? inProcessWriter(this.db) : threadWriter(file);
     this.items = new SqliteItems(this.db, this.writer);
     this.users = new SqliteUsers(this.db, this.writer);
