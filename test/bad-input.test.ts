@@ -138,6 +138,16 @@ describe('bad input', () => {
     assert.equal(cursor.json().code, 'invalid_cursor');
   });
 
+  test('strings that look like SQL or markup are stored and returned literally', async () => {
+    const id = "1; DROP TABLE items; --";
+    const title = "Robert'); DELETE FROM events; -- <script>alert(1)</script>";
+    const put = await post('/items', { items: [{ id, title }] });
+    assert.equal(put.status, 200);
+    const got = await api.inject({ method: 'GET', url: `/items/${encodeURIComponent(id)}` });
+    assert.equal(got.json().title, title);
+    await api.inject({ method: 'DELETE', url: `/items/${encodeURIComponent(id)}` });
+  });
+
   test('unknown routes answer 404 in the same error format', async () => {
     const res = await api.inject({ method: 'GET', url: '/itemz' });
     assert.equal(res.statusCode, 404);

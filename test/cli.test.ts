@@ -43,6 +43,18 @@ describe('shopfusion CLI', () => {
     assert.equal(JSON.parse(stats.stdout).events.total, 2000);
   });
 
+  test('generate is byte-identical for the same seed and --now', () => {
+    const dir = tempDir();
+    const args = (out: string) => ['generate', '--events', '1k', '--seed', '9', '--now', '2026-06-01T00:00:00Z', '--out', join(dir, out)];
+    assert.equal(cli(args('a')).code, 0);
+    assert.equal(cli(args('b')).code, 0);
+    for (const file of ['items.jsonl', 'users.jsonl', 'events.jsonl']) {
+      assert.equal(readFileSync(join(dir, 'a', file), 'utf8'), readFileSync(join(dir, 'b', file), 'utf8'), file);
+    }
+    const last = readFileSync(join(dir, 'a', 'events.jsonl'), 'utf8').trim().split('\n').pop() as string;
+    assert.ok((JSON.parse(last) as { timestamp: number }).timestamp <= Date.parse('2026-06-01T00:00:00Z'));
+  });
+
   test('MovieLens import reports what it stored', { skip: needsDataset('ml-100k/grouplens') }, () => {
     const store = `sqlite:${join(tempDir(), 'ml.db')}`;
     const result = cli(['import', 'movielens', join(DATASETS, 'ml-100k/grouplens'), '--store', store]);

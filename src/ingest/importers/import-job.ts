@@ -87,6 +87,7 @@ export class ImportJob {
   private readonly window: Array<Promise<void>> = [];
   private readonly started = performance.now();
   private bytesDone = 0;
+  private totalBytes = 0;
   private rowsSeen = 0;
   private readonly rejectionOrder = new Map<Rejection, number>();
   readonly summary: ImportSummary;
@@ -115,8 +116,8 @@ export class ImportJob {
 
   /** Starts the progress bar over the total size of the files this import will read. */
   begin(files: readonly string[]): void {
-    const total = files.reduce((sum, f) => sum + statSync(f).size, 0);
-    this.progress.start('import', total);
+    this.totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+    this.progress.start('import', this.totalBytes);
   }
 
   /**
@@ -288,6 +289,8 @@ export class ImportJob {
     await this.flush('events');
     await this.flushTriples();
     await this.inflight;
+    // Files read whole (JSON maps) advance no byte counter; the bar ends full all the same.
+    this.progress.update(this.totalBytes, this.summary.read);
     this.progress.stop();
     this.summary.rejections.sort((a, b) => (this.rejectionOrder.get(a) ?? 0) - (this.rejectionOrder.get(b) ?? 0));
     this.summary.seconds = (performance.now() - this.started) / 1000;
