@@ -87,6 +87,22 @@ describe('csv', () => {
     assert.equal(event?.timestamp, '2026-01-01T00:00:00.000Z');
   });
 
+  test('other people\'s files: renamed and dropped columns, header-less text, ids derived from a field', async () => {
+    const dir = files({
+      'products.tsv': 'product_uid\tproduct_title\tnoise\n100001\tSimpson "Strong-Tie" 12-Gauge Angle\tx\n',
+      'titles.txt': '手机三脚架 蓝牙遥控\n牛皮纸袋手提袋\n手机三脚架 蓝牙遥控\n',
+    });
+    const store = openStore('memory:');
+    const products = await run('csv', join(dir, 'products.tsv'), store, { entity: 'items', map: { product_uid: 'id', product_title: 'title', noise: '' } });
+    assert.equal(products.summary.stored.items, 1);
+    assert.equal((await store.items.get('100001'))?.title, 'Simpson "Strong-Tie" 12-Gauge Angle');
+    const titles = await run('csv', join(dir, 'titles.txt'), store, { entity: 'items', columns: ['title'], idFrom: 'title' });
+    assert.deepEqual([titles.summary.stored.items, titles.summary.unchanged], [2, 1]);
+    const chinese = (await store.items.list({ limit: 10 })).data.filter((i) => i.id.startsWith('title:'));
+    assert.deepEqual(chinese.map((i) => i.title).sort(), ['手机三脚架 蓝牙遥控', '牛皮纸袋手提袋']);
+    await assert.rejects(run('csv', join(dir, 'titles.txt'), store, { entity: 'items', columns: ['title'], idFrom: 'name' }), /--id-from name names no column/);
+  });
+
   test('an unknown column stops the import before anything is written, naming the allowed ones', async () => {
     const dir = files({ 'items.csv': 'id,colour\na,red\n' });
     await assert.rejects(run('csv', dir), /unknown column\(s\) colour for items; allowed: id, title/);
@@ -200,6 +216,17 @@ describe('the shared datasets', () => {
     const kg = await run('recbole', join(DATASETS, 'kg-ml100k-recbole'), store, { batchSize: 10_000 });
     assert.equal(kg.summary.stored.triples, 91_631 + 1_598);
     assert.equal((await store.items.get('1'))?.title, 'Toy Story');
+  });
+
+  test('Home Depot products as a catalog: 54,667 items', { skip: needsDataset('homedepot-search') }, async () => {
+    const { summary, store } = await run('csv', join(DATASETS, 'homedepot-search/products.tsv'), undefined, {
+      entity: 'items',
+      map: { product_uid: 'id', product_title: 'title' },
+      batchSize: 10_000,
+    });
+    assert.equal(summary.stored.items, 54_667);
+    assert.equal(summary.rejected, 0);
+    assert.equal((await store.items.get('100001'))?.title, 'Simpson Strong-Tie 12-Gauge Angle');
   });
 
   test('Diginetica sample (session-csv): 12,391 clicks in 2,986 sessions', { skip: needsDataset('diginetica-sample-srgnn') }, async () => {

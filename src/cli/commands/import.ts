@@ -1,6 +1,7 @@
 /** `shopfusion import <format> <path>`: streaming import with a progress bar and a summary. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { ShopfusionError } from '../../core/errors.js';
 import type { EventType } from '../../core/schema.js';
 import { runImport } from '../../ingest/run-import.js';
 import { IMPORTERS } from '../../ingest/importers/index.js';
@@ -13,6 +14,9 @@ import { configFrom, eventTypeOption, parseInteger, type GlobalOptions } from '.
 interface ImportOptions {
   entity?: Entity;
   delimiter?: string;
+  map?: Record<string, string>;
+  columns?: string[];
+  idFrom?: string;
   eventType?: EventType;
   batchSize?: number;
   json?: boolean;
@@ -35,6 +39,18 @@ export function formatSummary(s: ImportSummary): string {
   return lines.join('\n');
 }
 
+function parseMap(text: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const [from, to, extra] = pair.split('=');
+    if (!from || to === undefined || extra !== undefined) {
+      throw new ShopfusionError('invalid_argument', `--map takes from=to pairs separated by commas (an empty "to" drops the column); got ${JSON.stringify(pair)}`);
+    }
+    map[from.trim()] = to.trim();
+  }
+  return map;
+}
+
 export function importCommand(cli: Command): void {
   cli
     .command('import')
@@ -42,7 +58,10 @@ export function importCommand(cli: Command): void {
     .argument('<format>', `input format: ${IMPORTERS.map((i) => i.format).join(', ')}`)
     .argument('<path>', 'file or folder to read')
     .addOption(new Option('--entity <entity>', 'what jsonl/csv rows are (default: from the file name)').choices(['items', 'users', 'events']))
-    .option('--delimiter <char>', 'csv field separator')
+    .option('--delimiter <char>', 'csv field separator (default , or tab for .tsv/.txt)')
+    .option('--map <renames>', 'csv: rename columns, e.g. product_uid=id,product_title=title,query= (empty target drops)', parseMap)
+    .option('--columns <names>', 'csv: column names of a file without a header row, comma-separated', (t: string) => t.split(',').map((c) => c.trim()))
+    .option('--id-from <field>', 'csv: derive ids from this field (files without an id column)')
     .addOption(eventTypeOption())
     .option('--batch-size <rows>', 'rows per transaction', parseInteger('--batch-size', 1, 100_000))
     .option('--json', 'print the summary as JSON')
@@ -59,7 +78,10 @@ export function importCommand(cli: Command): void {
           progress: options.json ? undefined : terminalProgress(),
           batchSize: options.batchSize,
           entity: options.entity,
-          delimiter: options.delimiter,
+          delimiter: options.delimiter === '\\t' ? '\t' : options.delimiter,
+          map: options.map,
+          columns: options.columns,
+          idFrom: options.idFrom,
           eventType: options.eventType,
         });
         console.log(options.json ? JSON.stringify(summary, null, 2) : formatSummary(summary));

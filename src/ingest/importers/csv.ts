@@ -3,11 +3,17 @@
  * path separated by `>`, `tags` and list attributes are separated by `|`, `attributes.<name>`
  * columns fill the attribute map and `context.<name>` columns an event's context. Cells are text
  * except the numeric fields (price, value, position, timestamp in epoch ms); empty cells are absent.
+ *
+ * Other people's files fit through options: `map` renames columns (`product_title=title`; an empty
+ * target drops the column), `columns` names the columns of a file without a header, and `idFrom`
+ * derives ids from another field for files that have none. Tab-separated files (.tsv, .txt, or a
+ * tab delimiter) are read without quoting, as that convention has none.
  */
+import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import { ShopfusionError } from '../../core/errors.js';
 import { entityFiles } from './files.js';
-import type { Entity, Importer } from './types.js';
+import type { Entity, Importer, ImporterOptions } from './types.js';
 
 const FIELDS: Record<Entity, readonly string[]> = {
   items: ['id', 'title', 'description', 'categories', 'brand', 'price', 'currency', 'tags', 'imageUrl', 'available', 'createdAt'],
@@ -26,7 +32,7 @@ function checkHeader(columns: readonly string[], entity: Entity, file: string): 
   if (unknown.length > 0) {
     throw new ShopfusionError(
       'import_failed',
-      `${file}: unknown column(s) ${unknown.join(', ')} for ${entity}; allowed: ${FIELDS[entity].join(', ')}, ${PREFIXES[entity].map((p) => `${p}<name>`).join(', ')}`,
+      `${file}: unknown column(s) ${unknown.join(', ')} for ${entity}; allowed: ${FIELDS[entity].join(', ')}, ${PREFIXES[entity].map((p) => `${p}<name>`).join(', ')} (rename or drop columns with --map from=to,other=)`,
     );
   }
 }
@@ -69,26 +75,47 @@ export const csvImporter: Importer = {
     const plan = entityFiles(path, ['.csv', '.tsv'], options.entity);
     job.begin(plan.map((p) => p.file));
     for (const { file, entity } of plan) {
-      const delimiter = options.delimiter ?? (file.endsWith('.tsv') ? '\t' : ',');
-      const parser = job.stream(file).pipe(
-        parse({ delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
+      const delimiter = options.delimiter ?? (file.endsWith('.tsv') || file.endsWith('.txt') ? '\t' : ',');
+      let header: Array<string | null> | undefined = options.columns && targetColumns(options.columns, options, entity, file);
+      const source = job.stream(file);
+      const parser = source.pipe(
+        parse({ delimiter, quote: delimiter === '\t' ? false : '"', bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
       );
-      let columns: string[] | undefined;
-      for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-        if (!columns) {
-          columns = cells.map((h) => h.trim());
-          checkHeader(columns, entity, file);
-          continue;
+      try {
+        for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+          if (!header) {
+            header = targetColumns(cells.map((h) => h.trim()), options, entity, file);
+            continue;
+          }
+          if (cells.length !== header.length) {
+            job.reject(file, info.lines, `the row has ${cells.length} cells, the header ${header.length}`);
+            continue;
+          }
+          const record: Record<string, string> = {};
+          header.forEach((column, i) => {
+            if (column !== null) record[column] = cells[i] as string;
+          });
+          if (options.idFrom !== undefined && record.id === undefined && record[options.idFrom]) {
+            record.id = `${options.idFrom}:${createHash('sha1').update(record[options.idFrom] as string).digest('base64url').slice(0, 16)}`;
+          }
+          await job.row(entity, csvRow(record), file, info.lines);
         }
-        if (cells.length !== columns.length) {
-          job.reject(file, info.lines, `the row has ${cells.length} cells, the header ${columns.length}`);
-          continue;
-        }
-        const record: Record<string, string> = {};
-        columns.forEach((column, i) => (record[column] = cells[i] as string));
-        const row = csvRow(record);
-        await job.row(entity, row, file, info.lines);
+      } finally {
+        source.destroy();
       }
     }
   },
 };
+
+/** The file's columns renamed by `map` (null: dropped), checked against the entity's fields. */
+function targetColumns(columns: readonly string[], options: ImporterOptions, entity: Entity, file: string): Array<string | null> {
+  const mapped = columns.map((c) => {
+    const target = options.map?.[c];
+    return target === undefined ? c : target === '' ? null : target;
+  });
+  checkHeader(mapped.filter((c): c is string => c !== null), entity, file);
+  if (options.idFrom !== undefined && !mapped.includes(options.idFrom)) {
+    throw new ShopfusionError('import_failed', `${file}: --id-from ${options.idFrom} names no column; columns: ${mapped.filter(Boolean).join(', ')}`);
+  }
+  return mapped;
+}

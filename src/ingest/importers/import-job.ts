@@ -129,10 +129,16 @@ export class ImportJob {
     const reader = createInterface({ input: stream, crlfDelay: Infinity });
     let line = 0;
     const base = this.bytesDone;
-    for await (const text of reader) {
-      line++;
-      if ((line & 0x3fff) === 0) this.progress.update(base + stream.bytesRead, this.summary.read);
-      yield { text, line };
+    try {
+      for await (const text of reader) {
+        line++;
+        if ((line & 0x3fff) === 0) this.progress.update(base + stream.bytesRead, this.summary.read);
+        yield { text, line };
+      }
+    } finally {
+      // Also when the importer stops early (a bad header): no file is left open.
+      reader.close();
+      stream.destroy();
     }
     this.bytesDone = base + stream.bytesRead;
     this.progress.update(this.bytesDone, this.summary.read);

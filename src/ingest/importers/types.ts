@@ -9,6 +9,12 @@ export interface ImporterOptions {
   entity?: Entity;
   /** Field separator of csv input. */
   delimiter?: string;
+  /** csv: column renames, source → field name; an empty name drops the column. */
+  map?: Record<string, string>;
+  /** csv: the column names of a file without a header row. */
+  columns?: string[];
+  /** csv: derive each row's id from this field's value (for files without ids). */
+  idFrom?: string;
   /** The event type given to interactions of formats that carry none (recbole, s3rec). */
   eventType?: EventType;
 }
