@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/serve/app.js';
 import { openStore } from '../src/store/open.js';
-import { testConfig } from './helpers.js';
+import { join } from 'node:path';
+import { tempDir, testConfig } from './helpers.js';
 
 const WRITE_KEY = 'write-key-0123456789';
 const READ_KEY = 'read-key-0123456789';
@@ -91,6 +92,8 @@ describe('items', () => {
     const none = await api.inject({ method: 'POST', url: '/items', payload: { items: [{ id: '' }] } });
     assert.equal(none.statusCode, 400);
     assert.match(none.json().message, /\/items\/0\/id: must NOT have fewer than 1 characters/);
+    const bigDelete = await api.inject({ method: 'POST', url: '/items/delete', payload: { ids: ['1', '2', '3', '4'] } });
+    assert.equal(bigDelete.json().code, 'batch_too_large');
     const big = await api.inject({ method: 'POST', url: '/items', payload: { items: [{ id: '1' }, { id: '2' }, { id: '3' }, { id: '4' }] } });
     assert.equal(big.statusCode, 400);
     assert.equal(big.json().code, 'batch_too_large');
@@ -119,6 +122,16 @@ describe('users and events', () => {
     assert.equal(session.data[0].timestamp, '2026-11-02T02:00:00.000Z');
     const since = (await api.inject({ method: 'GET', url: '/events?since=2026-11-01T12:00:00Z&type=rating' })).json();
     assert.equal(since.data.length, 1);
+  });
+
+  test('events without id or timestamp are distinct events; with a timestamp, retries are one', async () => {
+    const api = await app();
+    const view = { userId: 'u1', itemId: 'a', type: 'view' };
+    assert.equal((await api.inject({ method: 'POST', url: '/events', payload: { events: [view, view] } })).json().inserted, 2);
+    assert.equal((await api.inject({ method: 'POST', url: '/events', payload: { events: [view] } })).json().inserted, 1);
+    const impressions = [0, 1].map((position) => ({ ...view, type: 'impression', timestamp: 1_790_000_000_000, context: { recommId: 'r', position } }));
+    assert.equal((await api.inject({ method: 'POST', url: '/events', payload: { events: impressions } })).json().inserted, 2);
+    assert.equal((await api.inject({ method: 'POST', url: '/events', payload: { events: impressions } })).json().duplicates, 2);
   });
 
   test('users: upsert, get, list, delete with their events', async () => {
@@ -167,6 +180,15 @@ describe('popular and stats', () => {
     assert.match(bad.json().message, /query.window: must be a duration like 30m, 24h, 7d or 2w/);
     const badType = await api.inject({ method: 'GET', url: '/popular?types=view,zap' });
     assert.match(badType.json().message, /query.types/);
+  });
+
+  test('readiness checks the SQLite store and its writer thread', async () => {
+    const config = testConfig({ store: `sqlite:${join(tempDir(), 'ready.db')}` });
+    const store = openStore(config.store);
+    const api = await buildApp({ store, config });
+    assert.deepEqual((await api.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', store: 'sqlite' });
+    await api.close();
+    await store.close();
   });
 
   test('stats, health and readiness', async () => {

@@ -148,6 +148,43 @@ describe('bad input', () => {
     await api.inject({ method: 'DELETE', url: `/items/${encodeURIComponent(id)}` });
   });
 
+  test('numbers JSON cannot hold, unparseable times and prototype keys are refused', async () => {
+    const body = '{"items":[{"id":"n","price":1e999,"attributes":{"__proto__":"x","w":1e999},"createdAt":"2016-12-31T23:59:60Z"}]}';
+    const { status, body: res } = await post('/items', body);
+    assert.equal(status, 400);
+    assert.deepEqual(rowErrors(res).map((e) => [e.path, e.message.split(';')[0]]), [
+      ['/items/0/price', 'must be a finite number, got Infinity'],
+      ['/items/0/attributes/__proto__', 'is not an allowed name'],
+      ['/items/0/attributes/w', 'must be a string (at most 1000 characters), a finite number, a boolean or a list of strings'],
+      ['/items/0/createdAt', 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-29T10:00:00Z'],
+    ]);
+    const since = await api.inject({ method: 'GET', url: '/popular?since=2016-12-31T23:59:60Z' });
+    assert.equal(since.statusCode, 400);
+    const window = await api.inject({ method: 'GET', url: '/popular?window=999999999w' });
+    assert.equal(window.statusCode, 400);
+    assert.match(window.json().message, /query.window: must be at most 100 years/);
+  });
+
+  test('long ids work in paths; malformed URLs get a catalog error', async () => {
+    const id = `長い-${'x'.repeat(250)}`;
+    assert.equal((await post('/items', { items: [{ id }] })).status, 200);
+    const got = await api.inject({ method: 'GET', url: `/items/${encodeURIComponent(id)}` });
+    assert.equal(got.statusCode, 200);
+    assert.equal(got.json().id, id);
+    assert.equal((await api.inject({ method: 'DELETE', url: `/items/${encodeURIComponent(id)}` })).statusCode, 200);
+    const bad = await api.inject({ method: 'GET', url: '/items/%E0%A4%A' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, 'invalid_url');
+  });
+
+  test('routes without parameters refuse unknown query parameters', async () => {
+    for (const url of ['/stats?verbose=1', '/items/keep?fields=title', '/healthz?x=1']) {
+      const res = await api.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 400, url);
+      assert.match(res.json().message, /is not a known field/);
+    }
+  });
+
   test('unknown routes answer 404 in the same error format', async () => {
     const res = await api.inject({ method: 'GET', url: '/itemz' });
     assert.equal(res.statusCode, 404);

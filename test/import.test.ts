@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ShopfusionError } from '../src/core/errors.js';
 import { runImport } from '../src/ingest/run-import.js';
 import { SEQUENCE_EPOCH } from '../src/ingest/importers/recbole.js';
 import { openStore } from '../src/store/open.js';
@@ -103,9 +104,25 @@ describe('csv', () => {
     await assert.rejects(run('csv', join(dir, 'titles.txt'), store, { entity: 'items', columns: ['title'], idFrom: 'name' }), /--id-from name names no column/);
   });
 
-  test('an unknown column stops the import before anything is written, naming the allowed ones', async () => {
-    const dir = files({ 'items.csv': 'id,colour\na,red\n' });
-    await assert.rejects(run('csv', dir), /unknown column\(s\) colour for items; allowed: id, title/);
+  test('an unknown column in any file stops the import before anything is written', async () => {
+    const dir = files({ 'items.csv': 'id,title\na,Fine\n', 'events.csv': 'userId,itemId,type,colour\nu,a,view,red\n' });
+    const store = openStore('memory:');
+    await assert.rejects(run('csv', dir, store), /unknown column\(s\) colour for events; allowed: id, userId/);
+    assert.equal(await store.isEmpty(), true);
+  });
+
+  test('attribute names that JavaScript would swallow are reported, not dropped', async () => {
+    const dir = files({ 'items.csv': 'id,attributes.__proto__,attributes.colour\na,x,red\n' });
+    const { summary } = await run('csv', dir);
+    assert.deepEqual(summary.rejections[0]?.errors, [{ path: '/attributes/__proto__', message: 'is not an allowed name' }]);
+  });
+
+  test('a file that cannot be read is an import error, not a crash', async () => {
+    // Reading /proc/self/mem from offset 0 fails with EIO on Linux.
+    for (const format of ['csv', 'jsonl']) {
+      await assert.rejects(run(format, '/proc/self/mem', undefined, { entity: 'items' }), (e: unknown) => e instanceof ShopfusionError && e.code === 'import_failed' && /cannot read/.test(e.message));
+    }
+    await assert.rejects(run('csv', join(tempDir(), 'missing.csv'), undefined, { entity: 'items' }), /does not exist/);
   });
 });
 

@@ -160,6 +160,17 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    test('an event cursor never skips events added after deletes', async () => {
+      const store = backend.open();
+      await store.events.insert([event('a', { userId: 'keep' }), event('b', { userId: 'gone' }), event('c', { userId: 'gone' })]);
+      const first = await store.events.list({ limit: 1 });
+      await store.users.delete(['gone']);
+      await store.events.insert([event('new', { userId: 'keep' })]);
+      const rest = await store.events.list({ limit: 10, cursor: first.nextCursor ?? undefined });
+      assert.deepEqual(rest.data.map((e) => e.id), ['new']);
+      await store.close();
+    });
+
     test('users upsert idempotently and page in id order', async () => {
       const store = backend.open();
       const users = Array.from({ length: 7 }, (_, i) => ({ id: `user-${i}`, attributes: { n: i } }));

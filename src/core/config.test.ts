@@ -48,5 +48,6 @@ test('wrong values name the key and what is allowed', () => {
   assert.throws(() => loadConfig({ flags: { events: { unknownItems: 'drop' } } }), /must be one of accept, reject/);
   assert.throws(() => loadConfig({ flags: { server: { apiKey: 'short' } } }), /\/server\/apiKey: must NOT have fewer than 16 characters/);
   assert.throws(() => loadConfig({ file: configFile('{ "store": ') }), /is not valid JSON/);
+  assert.throws(() => loadConfig({ flags: { server: { readApiKey: 'read-key-0123456789' } } }), /readApiKey is set without server.apiKey/);
   assert.throws(() => loadConfig({ file: '/nonexistent/shopfusion.json' }), /cannot read config file/);
 });

@@ -209,5 +209,11 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       details: checked.errors,
     });
   }
+  if (checked.value.server.readApiKey !== undefined && checked.value.server.apiKey === undefined) {
+    throw new ShopfusionError(
+      'invalid_config',
+      'invalid configuration: server.readApiKey is set without server.apiKey, which would leave the API open to writes; set server.apiKey too',
+    );
+  }
   return deepFreeze(checked.value);
 }

@@ -23,7 +23,7 @@ export const ERROR_CATALOG = {
   },
   batch_too_large: { status: 400, kind: 'user', summary: 'A batch has more rows than allowed.' },
   invalid_cursor: { status: 400, kind: 'user', summary: 'A pagination cursor was not issued by this server.' },
-  unknown_item: { status: 400, kind: 'user', summary: 'An event names an item the store does not hold.' },
+  invalid_url: { status: 400, kind: 'user', summary: 'The URL is malformed or a path segment is too long.' },
   missing_api_key: { status: 401, kind: 'auth', summary: 'The request carries no API key.' },
   invalid_api_key: { status: 401, kind: 'auth', summary: 'The API key is not one this server knows.' },
   forbidden: { status: 403, kind: 'auth', summary: 'The API key does not allow this operation.' },

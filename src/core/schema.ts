@@ -52,15 +52,20 @@ const Timestamp = Type.String({
   'x-expected': 'an ISO 8601 date-time with a time zone, e.g. 2026-11-29T10:00:00Z',
 });
 
-const AttributeValue = Type.Union([
-  Type.String({ maxLength: LIMITS.attributeValueLength }),
-  Type.Number(),
-  Type.Boolean(),
-  Type.Array(Type.String({ maxLength: LIMITS.attributeValueLength }), { maxItems: LIMITS.attributeListLength }),
-]);
+const AttributeValue = Type.Union(
+  [
+    Type.String({ maxLength: LIMITS.attributeValueLength }),
+    Type.Number(),
+    Type.Boolean(),
+    Type.Array(Type.String({ maxLength: LIMITS.attributeValueLength }), { maxItems: LIMITS.attributeListLength }),
+  ],
+  { 'x-expected': `a string (at most ${LIMITS.attributeValueLength} characters), a finite number, a boolean or a list of strings` },
+);
 
 export const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: LIMITS.attributeKeyLength }), AttributeValue, {
   maxProperties: LIMITS.attributeCount,
+  // `__proto__` would become an object's prototype instead of a key on the way through JavaScript.
+  propertyNames: { minLength: 1, maxLength: LIMITS.attributeKeyLength, not: { const: '__proto__' } },
   description: 'Free attributes: string, number, boolean or list of strings per key (colour, material, size, ...).',
 });
 export type Attributes = Static<typeof Attributes>;
@@ -143,7 +148,9 @@ const eventFields = {
       minLength: 1,
       maxLength: LIMITS.idLength,
       pattern: NO_CONTROL_CHARS,
-      description: 'Idempotency key. Without one the server derives it from the event content.',
+      description:
+        'Idempotency key. Without one, an event with a timestamp gets an id derived from its content (a retry is ' +
+        'stored once); an event with neither id nor timestamp is stored each time it is sent.',
       'x-expected': 'a string without control characters',
     }),
   ),

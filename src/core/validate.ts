@@ -15,11 +15,16 @@ function createAjv(coerceTypes: boolean): Ajv {
     allErrors: true,
     verbose: true,
     strict: false,
+    // NaN and Infinity are not JSON numbers; a store cannot hold them faithfully.
+    strictNumbers: true,
     coerceTypes: coerceTypes ? 'array' : false,
     useDefaults: coerceTypes,
     removeAdditional: false,
   });
   addFormats(ajv, ['date-time', 'date', 'uri']);
+  // RFC 3339 allows a leap second (23:59:60) that Date.parse refuses; every accepted time must parse.
+  const rfc3339 = ajv.formats['date-time'] as { validate: (s: string) => boolean };
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => rfc3339.validate(s) && !Number.isNaN(Date.parse(s)) });
   return ajv;
 }
 
@@ -68,6 +73,9 @@ function messageFor(error: ErrorObject): { path: string; message: string } {
       return { path: `${path}/${String(params.additionalProperty)}`, message: `is not a known field${allowed}` };
     }
     case 'type':
+      if (typeof error.data === 'number' && !Number.isFinite(error.data)) {
+        return { path, message: `must be a finite ${String(params.type)}, got ${String(error.data)}` };
+      }
       return { path, message: `must be ${String(params.type)}, got ${describeValue(error.data)}` };
     case 'enum':
       return {
@@ -81,6 +89,8 @@ function messageFor(error: ErrorObject): { path: string; message: string } {
         (error.keyword === 'format' ? `a valid ${String(params.format)}` : `a string matching ${String(params.pattern)}`);
       return { path, message: `must be ${expected}; got ${describeValue(error.data)}` };
     }
+    case 'propertyNames':
+      return { path: `${path}/${String(params.propertyName)}`, message: 'is not an allowed name' };
     case 'maxLength':
       return { path, message: `must be at most ${String(params.limit)} characters, got ${(error.data as string).length}` };
     default:
@@ -111,7 +121,7 @@ export function formatAjvErrors(errors: readonly ErrorObject[], prefix = ''): Fi
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    if (error.keyword === 'if') continue;
+    if (error.keyword === 'if' || error.schemaPath.includes('/propertyNames/')) continue;
     const parent = anyOfs.find(
       (a) => a !== error && error.schemaPath.startsWith(`${a.schemaPath}/`) && error.instancePath.startsWith(a.instancePath),
     );

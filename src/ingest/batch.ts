@@ -6,7 +6,7 @@
 import { describeFieldErrors, ShopfusionError, type FieldError } from '../core/errors.js';
 import { EventInput, ItemInput, LIMITS, UserInput, type EventRecord } from '../core/schema.js';
 import { compileChecker } from '../core/validate.js';
-import { deriveEventId } from '../core/ids.js';
+import { deriveEventId, newEventId } from '../core/ids.js';
 import type { Store, UpsertCounts } from '../store/types.js';
 
 export interface RowError {
@@ -90,7 +90,9 @@ export function createIngestor(store: Store, policy: IngestPolicy) {
     if (input.sessionId !== undefined) record.sessionId = input.sessionId;
     if (input.value !== undefined) record.value = input.value;
     if (input.context !== undefined) record.context = input.context;
-    record.id = input.id ?? deriveEventId(record);
+    // Without an id, the content names the event, but only with a client timestamp: the time of
+    // receipt differs on every retry, and two real views sent together would look like one.
+    record.id = input.id ?? (input.timestamp === undefined ? newEventId() : deriveEventId(record));
     return record;
   }
 

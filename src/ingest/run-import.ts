@@ -1,4 +1,5 @@
 /** Runs one import end to end; the CLI and the tests call this. */
+import { ShopfusionError } from '../core/errors.js';
 import type { Store } from '../store/types.js';
 import type { IngestPolicy } from './batch.js';
 import { ImportJob, type ImportSummary } from './importers/import-job.js';
@@ -15,6 +16,15 @@ export interface RunImportOptions extends ImporterOptions {
   batchSize?: number;
 }
 
+/** File-system failures (unreadable, a folder where a file was expected) become `import_failed`. */
+function asImportError(error: unknown, path: string): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof Error && typeof e.syscall === 'string') {
+    return new ShopfusionError('import_failed', `cannot read ${e.path ?? path}: ${e.message}`, { cause: error });
+  }
+  return error;
+}
+
 export async function runImport(options: RunImportOptions): Promise<ImportSummary> {
   const importer = importerFor(options.format);
   const job = new ImportJob(importer.format, options.path, {
@@ -25,9 +35,11 @@ export async function runImport(options: RunImportOptions): Promise<ImportSummar
   });
   try {
     await importer.run(options.path, job, options);
-  } finally {
-    // What was read before a failure is still written, so a rerun continues idempotently.
-    await job.finish();
+  } catch (error) {
+    // What was read and valid before the failure is still written (a rerun continues
+    // idempotently); the failure, not a later one, is what the caller hears of.
+    await job.finish().catch(() => {});
+    throw asImportError(error, options.path);
   }
-  return job.summary;
+  return job.finish();
 }

@@ -3,7 +3,7 @@
  * and the OpenAPI document. No engine logic lives here; routes call the store and the ingestor.
  */
 import { isUtf8 } from 'node:buffer';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../core/config.js';
@@ -41,7 +41,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.server.bodyLimitBytes,
     logController: new LogController({ disableRequestLogging: config.server.logLevel !== 'debug' }),
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids may be 256 characters, and 9 URL bytes each when percent-encoded.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 },
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const failure =
+        error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ShopfusionError('invalid_url', `the URL is not valid: ${error.message}; percent-encode ids in paths`)
+          : new ShopfusionError('validation_failed', error.message);
+      void reply.status(failure.status).send(failure.toBody());
+    },
   });
 
   app.setValidatorCompiler(compileValidator);

@@ -10,7 +10,10 @@
  * tab delimiter) are read without quoting, as that convention has none.
  */
 import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { ShopfusionError } from '../../core/errors.js';
 import { entityFiles } from './files.js';
 import type { Entity, Importer, ImporterOptions } from './types.js';
@@ -53,6 +56,7 @@ function cellValue(column: string, cell: string): unknown {
 /** A CSV record → the API's row shape. */
 export function csvRow(record: Record<string, string>): Record<string, unknown> {
   const row: Record<string, unknown> = {};
+  const groups = new Map<string, Array<[string, unknown]>>();
   for (const [column, cell] of Object.entries(record)) {
     if (cell === '') continue;
     const value = cellValue(column, cell);
@@ -61,10 +65,13 @@ export function csvRow(record: Record<string, string>): Record<string, unknown> 
       row[column] = value;
     } else {
       const group = column.slice(0, dot);
-      const nested = (row[group] ??= {}) as Record<string, unknown>;
-      nested[column.slice(dot + 1)] = value;
+      const entries = groups.get(group) ?? [];
+      entries.push([column.slice(dot + 1), value]);
+      groups.set(group, entries);
     }
   }
+  // fromEntries defines own keys: a column `attributes.__proto__` reaches validation as a key.
+  for (const [group, entries] of groups) row[group] = Object.fromEntries(entries);
   return row;
 }
 
@@ -72,21 +79,21 @@ export const csvImporter: Importer = {
   format: 'csv',
   description: 'CSV with a header of field names (a file, or a folder of items/users/events .csv)',
   async run(path, job, options) {
-    const plan = entityFiles(path, ['.csv', '.tsv'], options.entity);
-    job.begin(plan.map((p) => p.file));
-    for (const { file, entity } of plan) {
+    // Every file's header is checked before anything is written.
+    const plan = entityFiles(path, ['.csv', '.tsv'], options.entity).map(({ file, entity }) => {
       const delimiter = options.delimiter ?? (file.endsWith('.tsv') || file.endsWith('.txt') ? '\t' : ',');
-      let header: Array<string | null> | undefined = options.columns && targetColumns(options.columns, options, entity, file);
+      const quote = delimiter === '\t' ? false : '"';
+      const named = options.columns ?? readHeader(file, delimiter, quote);
+      return { file, entity, delimiter, quote, header: targetColumns(named, options, entity, file) };
+    });
+    job.begin(plan.map((p) => p.file));
+    for (const { file, entity, delimiter, quote, header } of plan) {
       const source = job.stream(file);
-      const parser = source.pipe(
-        parse({ delimiter, quote: delimiter === '\t' ? false : '"', bom: true, info: true, skip_empty_lines: true, relax_column_count: true }),
-      );
+      const parser = parse({ delimiter, quote, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, from_line: options.columns ? 1 : 2 });
+      // pipeline, not pipe: a read error of the file ends the parse with that error.
+      pipeline(source, parser, () => {});
       try {
         for await (const { record: cells, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-          if (!header) {
-            header = targetColumns(cells.map((h) => h.trim()), options, entity, file);
-            continue;
-          }
           if (cells.length !== header.length) {
             job.reject(file, info.lines, `the row has ${cells.length} cells, the header ${header.length}`);
             continue;
@@ -106,6 +113,20 @@ export const csvImporter: Importer = {
     }
   },
 };
+
+/** The first record of a file: its header. */
+function readHeader(file: string, delimiter: string, quote: string | false): string[] {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    const [first] = parseSync(text.split(/\r?\n/, 1)[0] ?? '', { delimiter, quote, bom: true }) as string[][];
+    if (!first) throw new ShopfusionError('import_failed', `${file} is empty; a CSV import needs a header row (or --columns)`);
+    return first.map((h) => h.trim());
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The file's columns renamed by `map` (null: dropped), checked against the entity's fields. */
 function targetColumns(columns: readonly string[], options: ImporterOptions, entity: Entity, file: string): Array<string | null> {

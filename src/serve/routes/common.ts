@@ -4,8 +4,9 @@ import type { FastifySchema } from 'fastify';
 import type { FastifyRouteSchemaDef } from 'fastify/types/schema.js';
 import { ShopfusionError } from '../../core/errors.js';
 import { coercingAjv, strictAjv } from '../../core/validate.js';
+import { Id } from '../../core/schema.js';
 import { rejectedBatchError, type BatchOptions, type RowError } from '../../ingest/batch.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export const ErrorResponse = Type.Object(
   {
@@ -53,6 +54,14 @@ export const AtomicQuery = Type.Object(
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) });
 
+/** For routes that take no query parameters: a misspelt one is an error, not silently ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
+/** `{ ids: [...] }` bodies of batch deletes. */
+export function idsBody(maxItems: number) {
+  return Type.Object({ ids: Type.Array(Id, { maxItems }) }, { additionalProperties: false });
+}
+
 export function pageOf(row: TSchema) {
   return Type.Object({ data: Type.Array(row), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 }
@@ -76,7 +85,18 @@ export function batchValidator(field: string) {
     httpPart === 'body' ? envelope : coercingAjv.compile(schema as object);
 }
 
-export function checkBatchSize(rows: readonly unknown[], max: number, field: string): void {
+/**
+ * A preValidation hook: a batch over the limit is refused as `batch_too_large` before its rows are
+ * validated (and before schema validation would call it a mere `maxItems` failure).
+ */
+export function batchSizeLimit(field: string, max: number) {
+  return async (request: FastifyRequest) => {
+    const rows = (request.body as Record<string, unknown> | null | undefined)?.[field];
+    if (Array.isArray(rows)) checkBatchSize(rows, max, field);
+  };
+}
+
+function checkBatchSize(rows: readonly unknown[], max: number, field: string): void {
   if (rows.length > max) {
     throw new ShopfusionError(
       'batch_too_large',
@@ -117,6 +137,7 @@ export function batchRoute<R extends { rejected: RowError[] }>(app: FastifyInsta
     {
       config: { access: 'write' },
       validatorCompiler: batchValidator(route.field),
+      preValidation: batchSizeLimit(route.field, route.maxRows),
       schema: {
         tags: [route.tag],
         summary: route.summary,
@@ -128,7 +149,6 @@ export function batchRoute<R extends { rejected: RowError[] }>(app: FastifyInsta
     },
     async (request) => {
       const rows = request.body[route.field] as unknown[];
-      checkBatchSize(rows, route.maxRows, route.field);
       const atomic = request.query.atomic;
       return settleBatch(await route.write(rows, { atomic, pointer: `/${route.field}` }), rows.length, atomic);
     },

@@ -51,8 +51,8 @@ export function eventRoutes({ store, ingest, config }: RouteContext) {
       summary: 'Insert a batch of behaviour events.',
       description:
         'Events are durable (fsynced) before the answer. An event whose id is already stored is counted in ' +
-        '`duplicates` and not stored again; an event without an id gets one derived from its content, so a ' +
-        'retried batch is stored once. Events for items not in the catalog are stored (the item may arrive ' +
+        '`duplicates` and not stored again; an event without an id but with a timestamp gets one derived from ' +
+        'its content, so a retried batch is stored once (send an id or a timestamp to make retries safe). Events for items not in the catalog are stored (the item may arrive ' +
         'later) unless events.unknownItems is "reject".',
       write: ingest.insertEvents,
     });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ShopfusionError } from '../../core/errors.js';
 import type { RouteContext } from '../context.js';
+import { NoQuery } from './common.js';
 
 export function healthRoutes({ store }: RouteContext) {
   return async (app: FastifyInstance) => {
@@ -12,6 +13,7 @@ export function healthRoutes({ store }: RouteContext) {
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers.',
+          querystring: NoQuery,
           response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
         },
       },
@@ -23,7 +25,8 @@ export function healthRoutes({ store }: RouteContext) {
         config: { access: 'public' },
         schema: {
           tags: ['health'],
-          summary: 'Readiness: the store answers a query.',
+          summary: 'Readiness: the store answers a read and its writer a round trip.',
+          querystring: NoQuery,
           response: { 200: { type: 'object', properties: { status: { type: 'string' }, store: { type: 'string' } } } },
         },
       },

@@ -2,13 +2,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ShopfusionError } from '../../core/errors.js';
-import { Id, Item, ItemInput } from '../../core/schema.js';
+import { Item, ItemInput } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import {
   batchRoute,
+  batchSizeLimit,
   errorResponses,
   IdParams,
+  idsBody,
   listQueryFields,
+  NoQuery,
   pageOf,
   UpsertResponse,
 } from './common.js';
@@ -42,11 +45,13 @@ export function itemRoutes({ store, ingest, config }: RouteContext) {
       '/items/delete',
       {
         config: { access: 'write' },
+        preValidation: batchSizeLimit('ids', max),
         schema: {
           tags: ['items'],
           summary: 'Delete a batch of items by id.',
           description: 'Deleted items disappear from every list and recommendation; their events stay as history.',
-          body: Type.Object({ ids: Type.Array(Id, { maxItems: max }) }, { additionalProperties: false }),
+          querystring: NoQuery,
+          body: idsBody(max),
           response: { 200: Type.Object({ deleted: Type.Integer() }), ...errorResponses },
         },
       },
@@ -61,6 +66,7 @@ export function itemRoutes({ store, ingest, config }: RouteContext) {
           tags: ['items'],
           summary: 'Get one item.',
           params: IdParams,
+          querystring: NoQuery,
           response: { 200: Item, 404: errorResponses[400] },
         },
       },
@@ -79,6 +85,7 @@ export function itemRoutes({ store, ingest, config }: RouteContext) {
           tags: ['items'],
           summary: 'Delete one item.',
           params: IdParams,
+          querystring: NoQuery,
           response: { 200: Type.Object({ deleted: Type.Integer() }), 404: errorResponses[400] },
         },
       },

@@ -5,7 +5,7 @@ import { ShopfusionError } from '../../core/errors.js';
 import { parseDuration, toIso } from '../../core/ids.js';
 import { EVENT_TYPES, Item, type EventType } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
-import { errorResponses } from './common.js';
+import { errorResponses, NoQuery } from './common.js';
 
 const PopularQuery = Type.Object(
   {
@@ -96,7 +96,7 @@ export function popularRoutes({ store, config }: RouteContext) {
       '/stats',
       {
         config: { access: 'read' },
-        schema: { tags: ['stats'], summary: 'Counts of items, users, events and triples.', response: { 200: StatsResponse, ...errorResponses } },
+        schema: { tags: ['stats'], summary: 'Counts of items, users, events and triples.', querystring: NoQuery, response: { 200: StatsResponse, ...errorResponses } },
       },
       async () => store.stats(),
     );

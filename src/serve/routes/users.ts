@@ -2,13 +2,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ShopfusionError } from '../../core/errors.js';
-import { Id, User, UserInput } from '../../core/schema.js';
+import { User, UserInput } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import {
   batchRoute,
+  batchSizeLimit,
   errorResponses,
   IdParams,
+  idsBody,
   listQueryFields,
+  NoQuery,
   pageOf,
   UpsertResponse,
 } from './common.js';
@@ -35,10 +38,12 @@ export function userRoutes({ store, ingest, config }: RouteContext) {
       '/users/delete',
       {
         config: { access: 'write' },
+        preValidation: batchSizeLimit('ids', max),
         schema: {
           tags: ['users'],
           summary: 'Delete a batch of users and all of their events.',
-          body: Type.Object({ ids: Type.Array(Id, { maxItems: max }) }, { additionalProperties: false }),
+          querystring: NoQuery,
+          body: idsBody(max),
           response: { 200: DeleteResponse, ...errorResponses },
         },
       },
@@ -52,7 +57,7 @@ export function userRoutes({ store, ingest, config }: RouteContext) {
       '/users/:id',
       {
         config: { access: 'read' },
-        schema: { tags: ['users'], summary: 'Get one user.', params: IdParams, response: { 200: User, 404: errorResponses[400] } },
+        schema: { tags: ['users'], summary: 'Get one user.', params: IdParams, querystring: NoQuery, response: { 200: User, 404: errorResponses[400] } },
       },
       async (request) => {
         const user = await store.users.get(request.params.id);
@@ -69,6 +74,7 @@ export function userRoutes({ store, ingest, config }: RouteContext) {
           tags: ['users'],
           summary: 'Delete one user and all of their events.',
           params: IdParams,
+          querystring: NoQuery,
           response: { 200: DeleteResponse, 404: errorResponses[400] },
         },
       },

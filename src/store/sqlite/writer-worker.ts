@@ -9,7 +9,7 @@ import { SqliteWrites, type WriteOp } from './sqlite-writes.js';
 
 interface Call {
   id: number;
-  op: WriteOp | 'close';
+  op: WriteOp | 'ping' | 'close';
   args: unknown[];
 }
 
@@ -19,6 +19,10 @@ const db = openDatabase((workerData as { file: string }).file);
 const writes = new SqliteWrites(db);
 
 port.on('message', ({ id, op, args }: Call) => {
+  if (op === 'ping') {
+    port.postMessage({ id, result: null });
+    return;
+  }
   if (op === 'close') {
     db.close();
     port.postMessage({ id, result: null });

@@ -11,6 +11,8 @@ export type WriteResult<K extends WriteOp> = ReturnType<Writes[K]>;
 
 export interface Writer {
   call<K extends WriteOp>(op: K, ...args: Parameters<Writes[K]>): Promise<WriteResult<K>>;
+  /** Resolves when the writer can take writes. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export function inProcessWriter(db: DB): Writer {
     async call(op, ...args) {
       return (writes[op] as unknown as (...a: unknown[]) => never)(...args);
     },
+    async ping() {},
     async close() {},
   };
 }
@@ -42,36 +45,44 @@ function startWorker(url: URL, workerData: unknown): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
-/** The writer thread. It holds the process open only while a write is pending. */
+/**
+ * The writer thread. It holds the process open only while a write is pending. If the thread dies,
+ * the writes in flight fail (their transactions roll back) and the next write starts a new thread.
+ */
 export function threadWriter(file: string): Writer {
-  const worker = startWorker(new URL('./writer-worker.js', import.meta.url), { file });
-  worker.unref();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 1;
-  let failure: Error | undefined;
+  let worker: Worker | undefined;
+  let closed = false;
 
-  const failAll = (error: Error) => {
-    failure = error;
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
+  const spawn = (): Worker => {
+    const w = startWorker(new URL('./writer-worker.js', import.meta.url), { file });
+    w.unref();
+    w.on('message', (reply: Reply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) w.unref();
+      if (reply.error) p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
+      else p.resolve(reply.result);
+    });
+    const fail = (error: Error) => {
+      if (worker === w) worker = undefined;
+      for (const p of pending.values()) p.reject(error);
+      pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+    return w;
   };
-  worker.on('message', (reply: Reply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (pending.size === 0) worker.unref();
-    if (reply.error) p.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
-    else p.resolve(reply.result);
-  });
-  worker.on('error', (error) => failAll(error));
-  worker.on('exit', (code) => failAll(new Error(`the SQLite writer thread exited (code ${code})`)));
 
-  const send = (op: WriteOp | 'close', args: unknown[]) =>
+  const send = (op: WriteOp | 'ping' | 'close', args: unknown[]) =>
     new Promise<unknown>((resolve, reject) => {
-      if (failure) {
-        reject(failure);
+      if (closed) {
+        reject(new Error('the store is closed'));
         return;
       }
+      worker ??= spawn();
       const id = next++;
       pending.set(id, { resolve, reject });
       worker.ref();
@@ -80,12 +91,21 @@ export function threadWriter(file: string): Writer {
 
   return {
     call: (op, ...args) => send(op, args) as never,
+    ping: async () => {
+      await send('ping', []);
+    },
     async close() {
-      if (failure) return;
+      if (closed || !worker) {
+        closed = true;
+        return;
+      }
       // The writer closes its connection after every write sent before; then the thread can go.
       await send('close', []);
-      worker.ref();
-      await worker.terminate();
+      closed = true;
+      const w = worker;
+      worker = undefined;
+      w.ref();
+      await w.terminate();
     },
   };
 }
