@@ -89,6 +89,9 @@ export function threadWriter(file: string): Writer {
       worker.postMessage({ id, op, args });
     });
 
+  // Start the thread now: it loads its modules while the caller prepares the first write.
+  worker = spawn();
+
   return {
     call: (op, ...args) => send(op, args) as never,
     ping: async () => {
