@@ -5,6 +5,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ingestBenchmark } from './ingest.js';
+import { trainBenchmark } from './train.js';
 
 export interface BenchResult {
   name: string;
@@ -14,6 +15,7 @@ export interface BenchResult {
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   ingest: ingestBenchmark,
+  train: trainBenchmark,
 };
 
 const names = process.argv.slice(2);

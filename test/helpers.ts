@@ -16,7 +16,9 @@ export function needsDataset(relative: string): string | false {
 
 export function testConfig(flags: Record<string, unknown> = {}): Readonly<Config> {
   const server = { logLevel: 'silent', ...((flags.server as Record<string, unknown> | undefined) ?? {}) };
-  return loadConfig({ flags: { store: 'memory:', ...flags, server } });
+  // No models unless a test trains some: never the ones a local `npm start` left in ./data.
+  const models = { dir: join(tmpdir(), 'shopfusion-test-no-models'), ...((flags.models as Record<string, unknown> | undefined) ?? {}) };
+  return loadConfig({ flags: { store: 'memory:', ...flags, server, models } });
 }
 
 /** A temporary folder removed after the test file ends. */

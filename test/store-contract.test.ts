@@ -119,6 +119,8 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await store.popular({ k: 10, weights })).map((p) => p.item.id), ['b']);
       assert.equal((await store.events.list({ limit: 10, itemId: 'a' })).data.length, 1);
       assert.deepEqual(await store.items.existing(['a', 'b']), new Set(['b']));
+      await store.items.upsert([{ id: 'c', available: false }], T0);
+      assert.deepEqual(await store.items.available(['a', 'b', 'c']), new Set(['b']));
       await store.close();
     });
 
@@ -145,6 +147,17 @@ for (const backend of BACKENDS) {
       assert.deepEqual((await store.events.list({ limit: 10, type: 'purchase' })).data.map((e) => e.id), ['e4']);
       assert.deepEqual((await store.events.list({ limit: 10, itemId: 'b' })).data.map((e) => e.id), ['e4']);
       assert.deepEqual((await store.events.list({ limit: 10, since: T0 + 10, until: T0 + 30 })).data.map((e) => e.id), ['e2', 'e3']);
+      await store.close();
+    });
+
+    test('scan returns every event once, in the order received, in batches', async () => {
+      const store = backend.open();
+      const events = Array.from({ length: 25 }, (_, i) => event(`s${i}`, { timestamp: T0 + (i % 3), value: i % 2 ? 4 : undefined }));
+      await store.events.insert(events);
+      const batches: EventRecord[][] = [];
+      for await (const batch of store.events.scan(10)) batches.push(batch);
+      assert.deepEqual(batches.map((b) => b.length), [10, 10, 5]);
+      assert.deepEqual(batches.flat().map((e) => [e.id, e.timestamp, e.value]), events.map((e) => [e.id, e.timestamp, e.value]));
       await store.close();
     });
 

@@ -10,6 +10,8 @@ import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
 import { generateCommand } from './commands/generate.js';
 import { statsCommand } from './commands/stats.js';
+import { evalCommand } from './commands/eval.js';
+import { trainCommand } from './commands/train.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +31,8 @@ function program(): Command {
   importCommand(cli);
   generateCommand(cli);
   statsCommand(cli);
+  evalCommand(cli);
+  trainCommand(cli);
   for (const command of cli.commands) command.exitOverride();
   return cli;
 }

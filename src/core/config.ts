@@ -54,6 +54,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    models: Type.Object(
+      {
+        dir: Type.String({ minLength: 1, description: 'Where trained model versions are kept.' }),
+        train: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Models `shopfusion train` fits.' }),
+        default: Type.String({ minLength: 1, description: 'Model the recommendation routes use when none is named.' }),
+        halfLifeDays: Type.Number({ minimum: 0, description: 'Time decay of event weights in training; 0 turns it off.' }),
+      },
+      { additionalProperties: false },
+    ),
     datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
   },
   { additionalProperties: false },
@@ -84,6 +93,7 @@ export const DEFAULT_CONFIG: Config = {
     },
   },
   demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
+  models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov'], default: 'itemknn', halfLifeDays: 0 },
   datasets: '../shared/datasets',
 };
 
@@ -142,6 +152,7 @@ function parseLeaf(raw: string, schema: TSchema): unknown {
     return raw.trim() === '' || Number.isNaN(n) ? raw : n;
   }
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  if (type === 'array') return raw.split(',').map((part) => part.trim()).filter(Boolean);
   return raw;
 }
 

@@ -17,7 +17,10 @@ import { itemRoutes } from './routes/items.js';
 import { userRoutes } from './routes/users.js';
 import { eventRoutes } from './routes/events.js';
 import { popularRoutes } from './routes/popular.js';
+import { recommendationRoutes } from './routes/recommendations.js';
 import type { RouteContext } from './context.js';
+import { ModelRepository } from '../models/repository.js';
+import { ModelServing } from '../models/serving.js';
 
 export interface AppOptions {
   store: Store;
@@ -140,15 +143,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', authHook(config.server));
 
+  const models = new ModelServing(new ModelRepository(config.models.dir), config.models.default);
+  models.reload();
   const context: RouteContext = {
     store,
     config,
     ingest: createIngestor(store, { unknownItems: config.events.unknownItems }),
+    models,
   };
   await app.register(healthRoutes(context));
   await app.register(itemRoutes(context));
   await app.register(userRoutes(context));
   await app.register(eventRoutes(context));
   await app.register(popularRoutes(context));
+  await app.register(recommendationRoutes(context));
   return app;
 }

@@ -1,12 +1,14 @@
 /** What every route module receives: the engine's parts, never fastify state. */
 import type { Config } from '../core/config.js';
 import type { Ingestor } from '../ingest/batch.js';
+import type { ModelServing } from '../models/serving.js';
 import type { Store } from '../store/types.js';
 
 export interface RouteContext {
   store: Store;
   config: Readonly<Config>;
   ingest: Ingestor;
+  models: ModelServing;
 }
 
 /** Who may call a route: anyone, a read key (or the write key), or only the write key. */

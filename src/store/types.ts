@@ -35,6 +35,8 @@ export interface ItemStore {
   delete(ids: readonly string[]): Promise<number>;
   /** Which of these ids are in the catalog. */
   existing(ids: readonly string[]): Promise<Set<string>>;
+  /** Which of these ids are in the catalog and available: the ones a recommendation may show. */
+  available(ids: readonly string[]): Promise<Set<string>>;
 }
 
 export interface UserStore {
@@ -65,6 +67,8 @@ export interface EventStore {
   insert(events: readonly EventRecord[]): Promise<{ inserted: number; duplicates: number }>;
   /** Events in the order they were received (`order: 'desc'` for newest first). */
   list(query: EventListQuery): Promise<Page<Event>>;
+  /** Every event in the order received, in batches: how models read the whole log. */
+  scan(batchSize?: number): AsyncIterable<EventRecord[]>;
 }
 
 export interface Triple {

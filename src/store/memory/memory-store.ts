@@ -107,6 +107,10 @@ class MemoryItems implements ItemStore {
   async existing(ids: readonly string[]): Promise<Set<string>> {
     return new Set(ids.filter((id) => this.rows.has(id)));
   }
+
+  async available(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.rows.get(id)?.available === true));
+  }
 }
 
 class MemoryEvents implements EventStore {
@@ -140,6 +144,11 @@ class MemoryEvents implements EventStore {
       }
     }
     return removed;
+  }
+
+  async *scan(batchSize = 10_000): AsyncIterable<EventRecord[]> {
+    const events = this.live();
+    for (let i = 0; i < events.length; i += batchSize) yield events.slice(i, i + batchSize).map((e) => e.record);
   }
 
   async list(query: EventListQuery): Promise<Page<Event>> {

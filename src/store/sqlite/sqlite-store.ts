@@ -33,10 +33,10 @@ function page<T>(rows: T[], limit: number, position: (row: T) => string | number
   return { data, nextCursor: encodeCursor(position(data[data.length - 1] as T)) };
 }
 
-function existingIds(db: DB, table: 'items' | 'users', ids: readonly string[]): Set<string> {
+function existingIds(db: DB, table: 'items' | 'users', ids: readonly string[], onlyAvailable = false): Set<string> {
   const found = new Set<string>();
   for (const part of chunks([...new Set(ids)])) {
-    const sql = `SELECT id FROM ${table} WHERE id IN (${part.map(() => '?').join(',')})`;
+    const sql = `SELECT id FROM ${table} WHERE ${onlyAvailable ? 'available = 1 AND ' : ''}id IN (${part.map(() => '?').join(',')})`;
     for (const row of db.prepare<string[], { id: string }>(sql).all(...part)) found.add(row.id);
   }
   return found;
@@ -59,6 +59,15 @@ interface EventRow {
   value: number | null;
   ts: number;
   context: string | null;
+}
+
+function recordFromRow(r: EventRow): EventRecord {
+  const e: EventRecord = { id: r.id, itemId: r.item_id, type: EVENT_TYPES[r.type] as EventType, timestamp: r.ts };
+  if (r.user_id !== null) e.userId = r.user_id;
+  if (r.session_id !== null) e.sessionId = r.session_id;
+  if (r.value !== null) e.value = r.value;
+  if (r.context !== null) e.context = JSON.parse(r.context) as EventRecord['context'];
+  return e;
 }
 
 function eventFromRow(r: EventRow): Event {
@@ -117,6 +126,10 @@ class SqliteItems implements ItemStore {
   async existing(ids: readonly string[]): Promise<Set<string>> {
     return existingIds(this.db, 'items', ids);
   }
+
+  async available(ids: readonly string[]): Promise<Set<string>> {
+    return existingIds(this.db, 'items', ids, true);
+  }
 }
 
 class SqliteUsers implements UserStore {
@@ -166,6 +179,17 @@ class SqliteEvents implements EventStore {
 
   async insert(events: readonly EventRecord[]): Promise<{ inserted: number; duplicates: number }> {
     return this.writer.call('insertEvents', eventColumns(events));
+  }
+
+  async *scan(batchSize = 10_000): AsyncIterable<EventRecord[]> {
+    const select = this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?');
+    let after = 0;
+    for (;;) {
+      const rows = select.all(after, batchSize);
+      if (rows.length === 0) return;
+      after = (rows[rows.length - 1] as EventRow).seq;
+      yield rows.map(recordFromRow);
+    }
   }
 
   async list(query: EventListQuery): Promise<Page<Event>> {

@@ -1,0 +1,90 @@
+/**
+ * The models by command-line name, with their defaults and the small grids the evaluation
+ * harness searches on the validation split.
+ */
+import { ShopfusionError } from '../core/errors.js';
+import { Als } from './als.js';
+import { Bpr } from './bpr.js';
+import { Ease } from './ease.js';
+import { ItemKnn, type ItemKnnOptions } from './item-knn.js';
+import { Markov } from './markov.js';
+import { Popular, Trending } from './popular.js';
+import type { ParamValue, Recommender, Snapshot } from './types.js';
+
+type Params = Record<string, ParamValue>;
+
+export interface ModelSpec {
+  name: string;
+  description: string;
+  create(params?: Params): Recommender;
+  load(snapshot: Snapshot): Recommender;
+  /** Parameter sets tried on the validation split (without a search, the model's defaults are used). */
+  grid: Params[];
+}
+
+const cross = (axes: Record<string, ParamValue[]>): Params[] =>
+  Object.entries(axes).reduce<Params[]>((sets, [key, values]) => sets.flatMap((set) => values.map((v) => ({ ...set, [key]: v }))), [{}]);
+
+export const MODELS: readonly ModelSpec[] = [
+  {
+    name: 'pop',
+    description: 'most popular items (distinct users)',
+    create: () => new Popular(),
+    load: (s) => Popular.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'trending',
+    description: 'popularity with exponential time decay',
+    create: (p) => new Trending(p as { halfLifeDays?: number }),
+    load: (s) => Trending.load(s),
+    grid: cross({ halfLifeDays: [7, 30, 180] }),
+  },
+  {
+    name: 'itemknn',
+    description: 'item-based kNN (cosine, asymmetric cosine or BM25 co-occurrence)',
+    create: (p) => new ItemKnn(p as ItemKnnOptions),
+    load: (s) => ItemKnn.load(s),
+    grid: [
+      ...cross({ similarity: ['cosine'], neighbours: [50, 200], shrink: [0, 10] }),
+      ...cross({ similarity: ['asymmetric'], alpha: [0.25, 0.75], neighbours: [200] }),
+      ...cross({ similarity: ['bm25'], neighbours: [50, 200] }),
+    ],
+  },
+  {
+    name: 'als',
+    description: 'implicit ALS (Hu, Koren, Volinsky 2008), conjugate gradient',
+    create: (p) => new Als(p as ConstructorParameters<typeof Als>[0]),
+    load: (s) => Als.load(s),
+    grid: cross({ factors: [64], regularization: [0.01, 0.1, 1], alpha: [1, 10] }),
+  },
+  {
+    name: 'bpr',
+    description: 'BPR matrix factorisation (Rendle et al. 2009)',
+    create: (p) => new Bpr(p as ConstructorParameters<typeof Bpr>[0]),
+    load: (s) => Bpr.load(s),
+    grid: cross({ factors: [64], learningRate: [0.05], regularization: [0.0025, 0.01] }),
+  },
+  {
+    name: 'ease',
+    description: 'EASE closed-form item autoencoder (Steck 2019), up to 6,000 items',
+    create: (p) => new Ease(p as { regularization?: number }),
+    load: (s) => Ease.load(s),
+    grid: cross({ regularization: [200, 500] }),
+  },
+  {
+    name: 'markov',
+    description: 'first-order Markov chain of consecutive items, smoothed by popularity',
+    create: (p) => new Markov(p as { smoothing?: number }),
+    load: (s) => Markov.load(s),
+    grid: cross({ smoothing: [0.1, 1, 10] }),
+  },
+];
+
+export function modelSpec(name: string): ModelSpec {
+  const spec = MODELS.find((m) => m.name === name);
+  if (!spec) {
+    throw new ShopfusionError('invalid_argument', `unknown model ${JSON.stringify(name)}; use one of: ${MODELS.map((m) => m.name).join(', ')}`);
+  }
+  return spec;
+}

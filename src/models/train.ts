@@ -1,0 +1,72 @@
+/**
+ * Training from the store: the whole event log as interactions (event-type weights, ratings as
+ * confidence, optional time decay), each configured model fitted and saved as a new version.
+ */
+import type { EventType } from '../core/schema.js';
+import { buildTrainData, InteractionsBuilder } from '../data/interactions.js';
+import type { Store } from '../store/types.js';
+import { modelSpec } from './registry.js';
+import { newVersion, type ModelRepository } from './repository.js';
+import { ModelNotApplicable } from './types.js';
+
+export interface TrainOptions {
+  store: Store;
+  repository: ModelRepository;
+  models: readonly string[];
+  weights: Readonly<Record<EventType, number>>;
+  halfLifeDays?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainedModel {
+  model: string;
+  version?: string;
+  fitSeconds: number;
+  skipped?: string;
+}
+
+export async function trainModels(options: TrainOptions): Promise<TrainedModel[]> {
+  const log = options.log ?? (() => {});
+  for (const name of options.models) modelSpec(name);
+  const builder = new InteractionsBuilder();
+  for await (const batch of options.store.events.scan()) for (const e of batch) builder.add(e);
+  let cursor: string | undefined;
+  do {
+    const page = await options.store.items.list({ limit: 1000, cursor });
+    for (const item of page.data) builder.addItem(item.id);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  const ia = builder.build();
+  const data = buildTrainData(ia, undefined, {
+    scheme: 'events',
+    weights: options.weights,
+    halfLifeDays: options.halfLifeDays,
+  });
+  log(`training on ${ia.length} events: ${ia.users.size} users, ${ia.items.size} items, ${data.matrix.nnz} positive pairs`);
+  const out: TrainedModel[] = [];
+  for (const name of options.models) {
+    const model = modelSpec(name).create();
+    const started = performance.now();
+    try {
+      await model.fit(data, { seed: options.seed ?? 42 });
+    } catch (error) {
+      if (!(error instanceof ModelNotApplicable)) throw error;
+      out.push({ model: name, fitSeconds: 0, skipped: error.message });
+      log(`${name}: skipped (${error.message})`);
+      continue;
+    }
+    const fitSeconds = (performance.now() - started) / 1000;
+    const version = options.repository.save({
+      snapshot: model.save(),
+      users: ia.users.ids,
+      items: ia.items.ids,
+      version: newVersion(),
+      createdAt: new Date().toISOString(),
+      trainedOn: { events: ia.length, users: ia.users.size, items: ia.items.size, pairs: data.matrix.nnz },
+    });
+    out.push({ model: name, version, fitSeconds });
+    log(`${name}: version ${version} (fit ${fitSeconds.toFixed(1)} s)`);
+  }
+  return out;
+}

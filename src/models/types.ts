@@ -1,0 +1,67 @@
+/**
+ * The seam every behaviour model implements (after implicit's base: fit, recommend, similar items,
+ * save/load). Models work on dense indices 0..numUsers-1 / 0..numItems-1; id maps live outside.
+ */
+import type { Csr } from '../data/csr.js';
+
+/** Training data, built once per split and shared by every model. */
+export interface TrainData {
+  numUsers: number;
+  numItems: number;
+  /**
+   * user × item interaction strength: deduplicated, weighted by event type (ratings as
+   * confidence), optionally time-decayed. Columns sorted within each row.
+   */
+  matrix: Csr;
+  /** Each user's interactions in time order, repeats kept (for sequence models). */
+  sequences: Sequences;
+}
+
+export interface Sequences {
+  /** User u's events are positions indptr[u] .. indptr[u + 1]. */
+  indptr: Int32Array;
+  items: Int32Array;
+  /** Epoch milliseconds of each event. */
+  times: Float64Array;
+}
+
+export interface FitOptions {
+  /** Every random choice derives from it: the same seed gives the same model. */
+  seed: number;
+  /** Reports progress in [0, 1]. */
+  progress?: (fraction: number) => void;
+}
+
+export type ParamValue = number | string | boolean;
+
+/** A model's persisted form: its parameters, scalars and typed arrays. */
+export interface Snapshot {
+  model: string;
+  params: Record<string, ParamValue>;
+  arrays: Record<string, Float32Array | Int32Array | Float64Array>;
+  meta?: Record<string, ParamValue>;
+}
+
+export interface Recommender {
+  /** The name used on the command line and in reports (`als`, `itemknn`, ...). */
+  readonly name: string;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  fit(data: TrainData, options: FitOptions): Promise<void>;
+  /**
+   * Scores every item for one user into `out` (length numItems; higher is better). `user` is the
+   * dense user index, or -1 for a visitor the model has not seen; `history` is what the user did,
+   * oldest first (sequence models read its end). Excluding seen items is the caller's job.
+   */
+  score(user: number, history: Int32Array, out: Float32Array): void;
+  /** Item-to-item similarity scores for one item into `out`, where the model has them. */
+  similar?(item: number, out: Float32Array): void;
+  save(): Snapshot;
+}
+
+/** Thrown by `fit` when a model cannot run on this data (EASE above its item limit, ...). */
+export class ModelNotApplicable extends Error {
+  constructor(model: string, reason: string) {
+    super(`${model}: ${reason}`);
+    this.name = 'ModelNotApplicable';
+  }
+}

@@ -1,0 +1,88 @@
+/** Recommendations from trained models: for a user, similar to an item; the loaded models. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { ShopfusionError } from '../../core/errors.js';
+import type { RouteContext } from '../context.js';
+import { errorResponses, IdParams, NoQuery } from './common.js';
+
+const Query = Type.Object(
+  {
+    model: Type.Optional(Type.String({ minLength: 1, description: 'A trained model (default: models.default).' })),
+    k: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  },
+  { additionalProperties: false },
+);
+
+const ListResponse = Type.Object({
+  model: Type.String(),
+  version: Type.String(),
+  data: Type.Array(Type.Object({ itemId: Type.String(), score: Type.Number() })),
+});
+
+/** How many of a user's latest events make up the history a model sees. */
+const HISTORY = 200;
+
+export function recommendationRoutes({ store, models }: RouteContext) {
+  const available = (ids: readonly string[]) => store.items.available(ids);
+  return async (app: FastifyInstance) => {
+    app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof Query> }>(
+      '/users/:id/recommendations',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['recommendations'],
+          summary: "A user's top-k from a trained model.",
+          description:
+            "The model scores every item from what it learned of the user and the user's latest events; items the " +
+            'user already interacted with, unavailable and deleted items are left out.',
+          params: IdParams,
+          querystring: Query,
+          response: { 200: ListResponse, 404: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request) => {
+        const page = await store.events.list({ userId: request.params.id, limit: HISTORY, order: 'desc' });
+        const history = page.data.map((e) => e.itemId).reverse();
+        return models.recommend(request.query.model, request.params.id, history, request.query.k, available);
+      },
+    );
+
+    app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof Query> }>(
+      '/items/:id/similar',
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['recommendations'],
+          summary: 'Items similar to one item, from a trained model.',
+          params: IdParams,
+          querystring: Query,
+          response: { 200: ListResponse, 404: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request) => {
+        if ((await store.items.existing([request.params.id])).size === 0) {
+          throw new ShopfusionError('item_not_found', `no item has id ${JSON.stringify(request.params.id)}`);
+        }
+        return models.similar(request.query.model, request.params.id, request.query.k, available);
+      },
+    );
+
+    app.get(
+      '/models',
+      {
+        config: { access: 'read' },
+        schema: { tags: ['recommendations'], summary: 'The trained models the server has loaded.', querystring: NoQuery },
+      },
+      async () => ({ data: models.list() }),
+    );
+
+    app.post(
+      '/models/reload',
+      {
+        config: { access: 'write' },
+        schema: { tags: ['recommendations'], summary: 'Load the latest trained version of every model.', querystring: NoQuery },
+      },
+      async () => ({ data: models.reload() }),
+    );
+  };
+}

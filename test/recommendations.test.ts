@@ -1,0 +1,83 @@
+/** Training from the store, versioned snapshots, and serving them over the API. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG } from '../src/core/config.js';
+import { ModelRepository } from '../src/models/repository.js';
+import { readSnapshotFile } from '../src/models/snapshot-file.js';
+import { trainModels } from '../src/models/train.js';
+import { buildApp } from '../src/serve/app.js';
+import { openStore } from '../src/store/open.js';
+import type { Store } from '../src/store/types.js';
+import { tempDir, testConfig } from './helpers.js';
+
+/** Two tastes: u0..u4 buy from a0..a4, u5..u9 from b0..b4; user i misses item i of their block. */
+async function shop(store: Store): Promise<void> {
+  const items = [...['a', 'b'].flatMap((p) => Array.from({ length: 5 }, (_, i) => ({ id: `${p}${i}` })))];
+  await store.items.upsert(items, 0);
+  const events = [];
+  for (let u = 0; u < 10; u++) {
+    const block = u < 5 ? 'a' : 'b';
+    for (let i = 0; i < 5; i++) {
+      if (i === u % 5) continue;
+      events.push({ id: `e${u}-${i}`, userId: `u${u}`, itemId: `${block}${i}`, type: 'purchase' as const, timestamp: 1_700_000_000_000 + i });
+    }
+  }
+  await store.events.insert(events);
+}
+
+test('train saves versioned snapshots that load back to the same scores', async () => {
+  const store = openStore('memory:');
+  await shop(store);
+  const repository = new ModelRepository(join(tempDir(), 'models'));
+  const trained = await trainModels({ store, repository, models: ['pop', 'itemknn', 'markov'], weights: DEFAULT_CONFIG.events.weights });
+  assert.deepEqual(trained.map((t) => t.model), ['pop', 'itemknn', 'markov']);
+  assert.deepEqual(repository.names(), ['itemknn', 'markov', 'pop']);
+  const version = repository.latestVersion('itemknn') as string;
+  const file = readSnapshotFile(join(repository.dir, 'itemknn', `${version}.snap`));
+  assert.equal(file.items.length, 10);
+  assert.equal(file.trainedOn.events, 40);
+  const loaded = repository.load('itemknn');
+  const out = new Float32Array(10);
+  loaded?.model.similar?.(loaded.items.get('a1') as number, out);
+  const block = Array.from(out).map((s, i) => [file.items[i], s] as const).filter(([, s]) => s > 0).map(([id]) => id);
+  assert.ok(block.every((id) => id?.startsWith('a')), 'a1 is similar only to a-items');
+  // A second training makes a new version current.
+  await new Promise((r) => setTimeout(r, 5));
+  await trainModels({ store, repository, models: ['itemknn'], weights: DEFAULT_CONFIG.events.weights });
+  assert.notEqual(repository.latestVersion('itemknn'), version);
+});
+
+test('the API serves recommendations and similar items, without seen or unavailable items', async () => {
+  const dir = join(tempDir(), 'models');
+  const config = testConfig({ models: { dir, default: 'itemknn' } });
+  const store = openStore(config.store);
+  await shop(store);
+  await trainModels({ store, repository: new ModelRepository(dir), models: ['itemknn', 'pop'], weights: config.events.weights });
+  const api = await buildApp({ store, config });
+
+  const recs = await api.inject({ method: 'GET', url: '/users/u2/recommendations?k=3' });
+  assert.equal(recs.statusCode, 200);
+  const body = recs.json() as { model: string; data: Array<{ itemId: string }> };
+  assert.equal(body.model, 'itemknn');
+  assert.equal(body.data[0]?.itemId, 'a2', 'the one a-item u2 has not bought comes first');
+  assert.ok(!body.data.some((d) => ['a0', 'a1', 'a3', 'a4'].includes(d.itemId)), 'bought items are not recommended again');
+
+  await store.items.upsert([{ id: 'a2', available: false }], 1);
+  const after = (await api.inject({ method: 'GET', url: '/users/u2/recommendations?k=3' })).json() as typeof body;
+  assert.ok(!after.data.some((d) => d.itemId === 'a2'), 'an unavailable item is never shown');
+
+  const similar = (await api.inject({ method: 'GET', url: '/items/b1/similar?k=2' })).json() as typeof body;
+  assert.ok(similar.data.every((d) => d.itemId.startsWith('b') && d.itemId !== 'b1'));
+  // A visitor the model never saw gets popular items from `pop`.
+  const fresh = (await api.inject({ method: 'GET', url: '/users/nobody/recommendations?model=pop&k=2' })).json() as typeof body;
+  assert.equal(fresh.data.length, 2);
+
+  const missing = await api.inject({ method: 'GET', url: '/users/u1/recommendations?model=als' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().code, 'model_not_found');
+  assert.match(missing.json().message, /loaded: itemknn, pop/);
+  assert.equal((await api.inject({ method: 'GET', url: '/items/zzz/similar' })).json().code, 'item_not_found');
+  const listed = (await api.inject({ method: 'GET', url: '/models' })).json() as { data: Array<{ name: string }> };
+  assert.deepEqual(listed.data.map((m) => m.name).sort(), ['itemknn', 'pop']);
+});
