@@ -18,7 +18,11 @@ export interface BprOptions {
   iterations?: number;
   /** SGD step size η. */
   learningRate?: number;
-  /** λ on the factors and biases touched by each step (Rendle et al. eq. 7's λ_Θ). */
+  /**
+   * λ on the factors and biases touched by each step (Rendle et al. eq. 7's λ_Θ). On Amazon Beauty
+   * (validation split, 100 epochs, η = 0.05) HR@10 was 0.032 at λ = 0.0025, 0.046–0.048 for λ from
+   * 0.03 to 0.1, and collapsed at 0.3.
+   */
   regularization?: number;
 }
 
@@ -69,7 +73,7 @@ export class Bpr implements Recommender {
       factors: options.factors ?? 64,
       iterations: options.iterations ?? 100,
       learningRate: options.learningRate ?? 0.05,
-      regularization: options.regularization ?? 0.0025,
+      regularization: options.regularization ?? 0.05,
     });
     const { factors, iterations, learningRate, regularization } = this.params;
     if (!Number.isInteger(factors) || factors < 1) throw new RangeError(`bpr: factors must be a positive integer, got ${factors}`);
@@ -129,14 +133,26 @@ export class Bpr implements Recommender {
         const xu = u * f;
         const yi = i * f;
         const yj = j * f;
-        let x = (bias[i] as number) - (bias[j] as number);
-        for (let a = 0; a < f; a++) x += (users[xu + a] as number) * ((items[yi + a] as number) - (items[yj + a] as number));
+        // x_uij = x_ui − x_uj, as four partial sums (independent adds run in parallel).
+        let x0 = (bias[i] as number) - (bias[j] as number);
+        let x1 = 0;
+        let x2 = 0;
+        let x3 = 0;
+        let a = 0;
+        for (; a + 3 < f; a += 4) {
+          x0 += (users[xu + a] as number) * ((items[yi + a] as number) - (items[yj + a] as number));
+          x1 += (users[xu + a + 1] as number) * ((items[yi + a + 1] as number) - (items[yj + a + 1] as number));
+          x2 += (users[xu + a + 2] as number) * ((items[yi + a + 2] as number) - (items[yj + a + 2] as number));
+          x3 += (users[xu + a + 3] as number) * ((items[yi + a + 3] as number) - (items[yj + a + 3] as number));
+        }
+        for (; a < f; a++) x0 += (users[xu + a] as number) * ((items[yi + a] as number) - (items[yj + a] as number));
+        const x = x0 + x1 + (x2 + x3);
         if (x > 0) correct++;
         lossSum += x > 0 ? Math.log1p(Math.exp(-x)) : -x + Math.log1p(Math.exp(x));
         samples++;
         // ∂ ln σ(x_uij) / ∂x_uij = σ(−x_uij) (Rendle et al. §4.2, LearnBPR).
         const z = 1 / (1 + Math.exp(x));
-        for (let a = 0; a < f; a++) {
+        for (a = 0; a < f; a++) {
           const wu = users[xu + a] as number;
           const wi = items[yi + a] as number;
           const wj = items[yj + a] as number;

@@ -56,14 +56,14 @@ export const MODELS: readonly ModelSpec[] = [
     description: 'implicit ALS (Hu, Koren, Volinsky 2008), conjugate gradient',
     create: (p) => new Als(p as ConstructorParameters<typeof Als>[0]),
     load: (s) => Als.load(s),
-    grid: cross({ factors: [64], regularization: [0.01, 0.1, 1], alpha: [1, 10] }),
+    grid: cross({ factors: [64], regularization: [0.01, 1], alpha: [10, 40] }),
   },
   {
     name: 'bpr',
     description: 'BPR matrix factorisation (Rendle et al. 2009)',
     create: (p) => new Bpr(p as ConstructorParameters<typeof Bpr>[0]),
     load: (s) => Bpr.load(s),
-    grid: cross({ factors: [64], learningRate: [0.05], regularization: [0.0025, 0.01] }),
+    grid: cross({ factors: [64], learningRate: [0.05], regularization: [0.03, 0.05, 0.1] }),
   },
   {
     name: 'ease',
