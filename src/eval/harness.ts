@@ -52,12 +52,6 @@ export interface EvalOptions {
 
 const SEARCH_USERS = 5_000;
 
-interface Target {
-  /** Rows whose items form the ranking's history and exclusion mask. */
-  known: Int32Array;
-  /** Rows whose items are the relevant ones. */
-  relevant: Int32Array;
-}
 
 function concat(a: Int32Array, b: Int32Array | undefined): Int32Array {
   if (!b || b.length === 0) return a;
@@ -67,8 +61,8 @@ function concat(a: Int32Array, b: Int32Array | undefined): Int32Array {
   return out;
 }
 
-/** Users' relevant items from `rows`, as a CSR-like grouping. */
-function groupByUser(ia: Interactions, rows: Int32Array): Map<number, number[]> {
+/** Each user's distinct items among `rows`. */
+function itemsByUser(ia: Interactions, rows: Int32Array): Map<number, number[]> {
   const groups = new Map<number, number[]>();
   for (const row of rows) {
     const u = ia.user[row] as number;
@@ -101,14 +95,14 @@ function rankAll(
   ia: Interactions,
   model: Recommender,
   train: TrainData,
-  target: Target,
+  relevantRows: Int32Array,
   options: { ks: readonly number[]; users?: number[]; coldItems?: Uint8Array },
 ): Record<string, number> {
   const numItems = ia.items.size;
   const popularity = new Float64Array(numItems);
   for (let p = 0; p < train.matrix.nnz; p++) popularity[train.matrix.indices[p] as number] = (popularity[train.matrix.indices[p] as number] as number) + 1;
   const acc = new MetricAccumulator({ ks: [...options.ks], numItems, popularity, coldItems: options.coldItems });
-  const relevantByUser = groupByUser(ia, target.relevant);
+  const relevantByUser = itemsByUser(ia, relevantRows);
   const users = options.users ?? [...relevantByUser.keys()].sort((a, b) => a - b);
   const scores = new Float32Array(numItems);
   const exclude = new Uint8Array(numItems);
@@ -150,10 +144,9 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const split = splitInteractions(rows, options.protocol, { seed });
   const finalRows = options.protocol === 'loo' ? concat(split.train, split.valid) : split.train;
   const finalTrain = buildTrainData(ia, finalRows, { scheme: 'binary' });
-  const testTarget: Target = { known: finalRows, relevant: split.test };
   const search = options.search !== false ? validationSplit(ia, split, options.protocol, seed) : undefined;
   const searchTrain = search && buildTrainData(ia, search.train, { scheme: 'binary' });
-  const searchUsers = search && seededSample([...groupByUser(ia, search.valid).keys()].sort((a, b) => a - b), SEARCH_USERS, seed);
+  const searchUsers = search && seededSample([...itemsByUser(ia, search.valid).keys()].sort((a, b) => a - b), SEARCH_USERS, seed);
 
   const results: ModelResult[] = [];
   for (const name of options.models) {
@@ -166,7 +159,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
         for (const candidate of spec.grid) {
           const model = spec.create(candidate);
           await model.fit(searchTrain, { seed });
-          const m = rankAll(ia, model, searchTrain, { known: search.train, relevant: search.valid }, { ks: [10], users: searchUsers });
+          const m = rankAll(ia, model, searchTrain, search.valid, { ks: [10], users: searchUsers });
           tried.push({ params: { ...model.params }, ndcg10: m['ndcg@10'] ?? 0 });
           log(`  ${name} ${JSON.stringify(candidate)}: validation ndcg@10 ${(m['ndcg@10'] ?? 0).toFixed(4)}`);
         }
@@ -178,7 +171,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       await model.fit(finalTrain, { seed });
       const fitSeconds = (performance.now() - fitStart) / 1000;
       const scoreStart = performance.now();
-      const metrics = rankAll(ia, model, finalTrain, testTarget, { ks, coldItems: split.coldItems });
+      const metrics = rankAll(ia, model, finalTrain, split.test, { ks, coldItems: split.coldItems });
       const scoreSeconds = (performance.now() - scoreStart) / 1000;
       results.push({ model: name, params: { ...model.params }, metrics, fitSeconds, scoreSeconds, ...(tried ? { search: tried } : {}) });
       log(`${name}: ndcg@10 ${(metrics['ndcg@10'] ?? 0).toFixed(4)} hr@10 ${(metrics['hr@10'] ?? 0).toFixed(4)} (fit ${fitSeconds.toFixed(1)} s)`);
@@ -199,7 +192,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       train: split.train.length,
       valid: split.valid?.length ?? 0,
       test: split.test.length,
-      testUsers: groupByUser(ia, split.test).size,
+      testUsers: itemsByUser(ia, split.test).size,
     },
     results,
   };

@@ -1,35 +1,11 @@
 import assert from 'node:assert/strict';
+import { trainDataFromPairs } from '../data/interactions.js';
 import { describe, it } from 'node:test';
-import { Csr } from '../data/csr.js';
 import { Als } from './als.js';
 import { createCgScratch, solveRows } from './als-solve.js';
 import { Rng } from './random.js';
 import type { TrainData } from './types.js';
 
-/** TrainData from (user, item[, value]) pairs; each user's sequence keeps the pairs' order. */
-function trainData(numUsers: number, numItems: number, pairs: readonly (readonly [number, number, number?])[]): TrainData {
-  const users = Int32Array.from(pairs, (p) => p[0]);
-  const items = Int32Array.from(pairs, (p) => p[1]);
-  const values = Float32Array.from(pairs, (p) => p[2] ?? 1);
-  const indptr = new Int32Array(numUsers + 1);
-  for (const u of users) indptr[u + 1] = (indptr[u + 1] as number) + 1;
-  for (let u = 0; u < numUsers; u++) indptr[u + 1] = (indptr[u + 1] as number) + (indptr[u] as number);
-  const next = indptr.slice(0, numUsers);
-  const seqItems = new Int32Array(pairs.length);
-  const times = new Float64Array(pairs.length);
-  pairs.forEach(([u, i], k) => {
-    const at = next[u] as number;
-    next[u] = at + 1;
-    seqItems[at] = i;
-    times[at] = 1_700_000_000_000 + k * 1000;
-  });
-  return {
-    numUsers,
-    numItems,
-    matrix: Csr.fromTriplets(numUsers, numItems, users, items, values),
-    sequences: { indptr, items: seqItems, times },
-  };
-}
 
 /**
  * implicit's checkerboard: n users and n items in two blocks by parity; user u has every item of
@@ -38,7 +14,7 @@ function trainData(numUsers: number, numItems: number, pairs: readonly (readonly
 function checkerboard(n: number): TrainData {
   const pairs: [number, number][] = [];
   for (let u = 0; u < n; u++) for (let i = u % 2; i < n; i += 2) if (i !== u) pairs.push([u, i]);
-  return trainData(n, n, pairs);
+  return trainDataFromPairs(pairs, n, n);
 }
 
 /** Random interactions with values 1..3, so confidence varies. */
@@ -50,7 +26,7 @@ function randomData(numUsers: number, numItems: number, perUser: number, seed: n
     while (seen.size < perUser) seen.add(rng.int(numItems));
     for (const i of seen) pairs.push([u, i, 1 + rng.int(3)]);
   }
-  return trainData(numUsers, numItems, pairs);
+  return trainDataFromPairs(pairs, numUsers, numItems);
 }
 
 function assertWithheldFirst(score: (u: number, out: Float32Array) => void, data: TrainData): void {

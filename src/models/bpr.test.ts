@@ -1,32 +1,9 @@
 import assert from 'node:assert/strict';
+import { trainDataFromPairs } from '../data/interactions.js';
 import { describe, it } from 'node:test';
-import { Csr } from '../data/csr.js';
 import { Bpr, type BprEpoch } from './bpr.js';
 import type { TrainData } from './types.js';
 
-/** TrainData from (user, item) pairs; each user's sequence keeps the pairs' order. */
-function trainData(numUsers: number, numItems: number, pairs: readonly (readonly [number, number])[]): TrainData {
-  const users = Int32Array.from(pairs, (p) => p[0]);
-  const items = Int32Array.from(pairs, (p) => p[1]);
-  const indptr = new Int32Array(numUsers + 1);
-  for (const u of users) indptr[u + 1] = (indptr[u + 1] as number) + 1;
-  for (let u = 0; u < numUsers; u++) indptr[u + 1] = (indptr[u + 1] as number) + (indptr[u] as number);
-  const next = indptr.slice(0, numUsers);
-  const seqItems = new Int32Array(pairs.length);
-  const times = new Float64Array(pairs.length);
-  pairs.forEach(([u, i], k) => {
-    const at = next[u] as number;
-    next[u] = at + 1;
-    seqItems[at] = i;
-    times[at] = 1_700_000_000_000 + k * 1000;
-  });
-  return {
-    numUsers,
-    numItems,
-    matrix: Csr.fromTriplets(numUsers, numItems, users, items, new Float32Array(pairs.length).fill(1)),
-    sequences: { indptr, items: seqItems, times },
-  };
-}
 
 /**
  * implicit's checkerboard: n users and n items in two blocks by parity; user u has every item of
@@ -35,7 +12,7 @@ function trainData(numUsers: number, numItems: number, pairs: readonly (readonly
 function checkerboard(n: number): TrainData {
   const pairs: [number, number][] = [];
   for (let u = 0; u < n; u++) for (let i = u % 2; i < n; i += 2) if (i !== u) pairs.push([u, i]);
-  return trainData(n, n, pairs);
+  return trainDataFromPairs(pairs, n, n);
 }
 
 describe('Bpr', () => {
