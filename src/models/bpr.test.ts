@@ -4,7 +4,6 @@ import { describe, it } from 'node:test';
 import { Bpr, type BprEpoch } from './bpr.js';
 import type { TrainData } from './types.js';
 
-
 /**
  * implicit's checkerboard: n users and n items in two blocks by parity; user u has every item of
  * its own block except item u, which any sound model must rank above the other block's items.

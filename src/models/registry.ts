@@ -56,7 +56,7 @@ export const MODELS: readonly ModelSpec[] = [
     description: 'implicit ALS (Hu, Koren, Volinsky 2008), conjugate gradient',
     create: (p) => new Als(p as ConstructorParameters<typeof Als>[0]),
     load: (s) => Als.load(s),
-    grid: cross({ factors: [64], regularization: [0.01, 1], alpha: [10, 40] }),
+    grid: cross({ factors: [64], regularization: [0.01, 1], alpha: [1, 10, 40] }),
   },
   {
     name: 'bpr',
