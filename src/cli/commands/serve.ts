@@ -35,6 +35,15 @@ export function serveCommand(cli: Command): void {
         app.log.info({ events: config.demo.events, seed: config.demo.seed }, 'store is empty: loading the demo shop');
         const counts = await loadDemoShop(store, { unknownItems: config.events.unknownItems }, { events: config.demo.events, seed: config.demo.seed });
         app.log.info(counts, 'demo shop loaded');
+        // A demo should recommend from the first request: train the configured models once.
+        const { ModelRepository } = await import('../../models/repository.js');
+        const repository = new ModelRepository(config.models.dir);
+        if (repository.names().length === 0) {
+          const { trainModels } = await import('../../models/train.js');
+          const trained = await trainModels({ store, repository, models: config.models.train, weights: config.events.weights });
+          app.log.info({ models: trained.map((t) => `${t.model}@${t.version ?? 'skipped'}`) }, 'trained models on the demo shop');
+          await app.inject({ method: 'POST', url: '/models/reload', headers: config.server.apiKey ? { authorization: `Bearer ${config.server.apiKey}` } : {} });
+        }
       }
       if (config.server.apiKey === undefined && !LOOPBACK.has(config.server.host)) {
         app.log.warn('no server.apiKey is set and the server listens beyond loopback: anyone who can reach it can write');
