@@ -69,9 +69,17 @@ test('the API serves recommendations and similar items, without seen or unavaila
 
   const similar = (await api.inject({ method: 'GET', url: '/items/b1/similar?k=2' })).json() as typeof body;
   assert.ok(similar.data.every((d) => d.itemId.startsWith('b') && d.itemId !== 'b1'));
-  // A visitor the model never saw gets popular items from `pop`.
-  const fresh = (await api.inject({ method: 'GET', url: '/users/nobody/recommendations?model=pop&k=2' })).json() as typeof body;
+  // A visitor the model never saw, with no events, gets popular items from `pop`, flagged.
+  const fresh = (await api.inject({ method: 'GET', url: '/users/nobody/recommendations?k=2' })).json() as typeof body & { fallback?: string };
+  assert.equal(fresh.model, 'pop');
+  assert.equal(fresh.fallback, 'pop');
   assert.equal(fresh.data.length, 2);
+  // With a few events, the visitor is scored by the asked model from that history.
+  await store.events.insert([{ id: 'v1', userId: 'visitor', itemId: 'b0', type: 'view', timestamp: 1_700_000_000_100 }]);
+  const visitor = (await api.inject({ method: 'GET', url: '/users/visitor/recommendations?k=2' })).json() as typeof body & { fallback?: string };
+  assert.equal(visitor.model, 'itemknn');
+  assert.equal(visitor.fallback, undefined);
+  assert.ok(visitor.data.every((d) => d.itemId.startsWith('b') && d.itemId !== 'b0'));
 
   const missing = await api.inject({ method: 'GET', url: '/users/u1/recommendations?model=als' });
   assert.equal(missing.statusCode, 404);

@@ -15,7 +15,11 @@ export interface ServedList {
   model: string;
   version: string;
   data: Scored[];
+  /** Set when the asked model knew nothing of the user and `pop` answered instead. */
+  fallback?: string;
 }
+
+const FALLBACK = 'pop';
 
 /** Which of these item ids may be shown (exist and are available). */
 export type AvailabilityCheck = (ids: readonly string[]) => Promise<Set<string>>;
@@ -66,6 +70,10 @@ export class ModelServing {
   async recommend(name: string | undefined, userId: string, history: readonly string[], k: number, available: AvailabilityCheck): Promise<ServedList> {
     const m = this.get(name);
     const dense = history.map((id) => m.items.get(id)).filter((i): i is number => i !== undefined);
+    // Nothing to personalise from: most popular items beat an arbitrary order of zero scores.
+    if (m.users.get(userId) === undefined && dense.length === 0 && m.name !== FALLBACK && this.loaded.has(FALLBACK)) {
+      return { ...(await this.recommend(FALLBACK, userId, history, k, available)), fallback: FALLBACK };
+    }
     const scores = new Float32Array(m.items.size);
     m.model.score(m.users.get(userId) ?? -1, Int32Array.from(dense), scores);
     const exclude = new Uint8Array(m.items.size);

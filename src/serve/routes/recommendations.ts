@@ -17,6 +17,7 @@ const ListResponse = Type.Object({
   model: Type.String(),
   version: Type.String(),
   data: Type.Array(Type.Object({ itemId: Type.String(), score: Type.Number() })),
+  fallback: Type.Optional(Type.String({ description: 'The model that answered instead: the asked one knew nothing of this user.' })),
 });
 
 /** How many of a user's latest events make up the history a model sees. */
