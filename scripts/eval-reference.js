@@ -1,0 +1,27 @@
+// `npm run eval`: the reference evaluations of the README, on the shared datasets, with their
+// reports (JSON, Markdown, SVG charts) written under bench/results/eval/.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const datasets = resolve(process.env.SHOPFUSION_DATASETS ?? '../shared/datasets');
+const runs = [
+  ['ml-100k', 'ml-100k/grouplens', 'movielens', 'msr', 'pop,itemknn,als,bpr,ease'],
+  ['amazon-beauty', 'amazon-beauty', 's3rec', 'loo', 'pop,itemknn,als,bpr,ease,markov'],
+  ['scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,als,bpr,ease,markov'],
+];
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [name, folder, format, protocol, models] of runs) {
+  if (only.length && !only.includes(name)) continue;
+  const path = join(datasets, folder);
+  if (!existsSync(path)) {
+    console.log(`skipped ${name}: ${path} is not here (set SHOPFUSION_DATASETS)`);
+    continue;
+  }
+  const args = ['bin/shopfusion.js', 'eval', '--dataset', path, '--format', format, '--protocol', protocol, '--models', models, '--out', `bench/results/eval/${name}.json`];
+  console.log(`\n$ node ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
