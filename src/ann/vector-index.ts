@@ -197,7 +197,7 @@ export class HnswIndex implements VectorIndex {
       quantization: ScalarKind.F32,
       connectivity: options.connectivity ?? 16,
       expansion_add: options.expansionAdd ?? 128,
-      expansion_search: options.expansionSearch ?? 64,
+      expansion_search: options.expansionSearch ?? 128,
       multi: false,
     });
     this.exact = new BruteForceIndex(dimensions);
@@ -232,19 +232,26 @@ export class HnswIndex implements VectorIndex {
   search(query: Float32Array, k: number, filter?: (key: number) => boolean): Neighbours {
     const size = this.size;
     if (size === 0 || k <= 0) return { keys: new Int32Array(0), scores: new Float32Array(0) };
-    for (let fetch = Math.min(size, filter ? k * 4 : k); ; fetch = Math.min(size, fetch * 4)) {
-      // A fetch covering a quarter of the index costs about what an exact scan does.
-      if (filter && fetch > size / 4) return this.exact.search(query, k, filter);
+    for (let fetch = Math.min(size, filter ? k * 4 : k); ; ) {
       const found = this.index.search(query, fetch, 1);
       const keys: number[] = [];
       const scores: number[] = [];
-      for (let i = 0; i < found.keys.length && keys.length < k; i++) {
+      let passed = 0;
+      for (let i = 0; i < found.keys.length; i++) {
         const key = Number(found.keys[i]);
         if (filter && !filter(key)) continue;
-        keys.push(key);
-        scores.push(1 - (found.distances[i] as number));
+        passed++;
+        if (keys.length < k) {
+          keys.push(key);
+          scores.push(1 - (found.distances[i] as number));
+        }
       }
       if (keys.length >= k || fetch >= size) return sortNeighbours(keys, scores);
+      // The share of candidates passing the filter tells how far the graph search would have to
+      // go; past a quarter of the index an exact scan of the matching vectors is cheaper.
+      const needed = (k / Math.max(passed, 0.5)) * found.keys.length * 1.5;
+      if (needed > size / 4) return this.exact.search(query, k, filter);
+      fetch = Math.min(size, Math.max(fetch * 2, Math.ceil(needed)));
     }
   }
 
