@@ -5,13 +5,14 @@
  *
  * Models keep their own generator rather than importing the demo shop's (`ingest/demo/random.ts`):
  * that one is keyed by text and forks named streams for the data generator, and its `int` takes an
- * inclusive range; tying model training to it would couple two layers that have no reason to
- * change together. Both use the same sfc32 core, so the quality is the same.
+ * inclusive range. Both extend the same sfc32 core (`core/sfc32.ts`).
  *
  * All state updates use 32-bit integer arithmetic (`Math.imul`, shifts, `| 0`), so a seed gives the
  * same stream on every platform; `normal` goes through `Math.log`/`Math.cos`, which V8 computes with
  * its portable fdlibm port.
  */
+
+import { Sfc32 } from '../core/sfc32.js';
 
 const TWO_POW_32 = 4_294_967_296;
 
@@ -28,14 +29,7 @@ function splitmix32(state: { s: number }): number {
 }
 
 /** A deterministic random stream for model training. Not for anything secret. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  /** Box–Muller yields normals in pairs; the second waits here. */
-  private spare = Number.NaN;
-
+export class Rng extends Sfc32 {
   /** Any finite number is a seed; integers up to 2^53 are all distinct streams' seeds. */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`Rng: the seed must be a finite number, got ${seed}`);
@@ -44,42 +38,13 @@ export class Rng {
     const high = Math.floor(seed / TWO_POW_32) >>> 0;
     const state = { s: low };
     state.s = (splitmix32(state) ^ high) | 0;
-    this.a = splitmix32(state);
-    this.b = splitmix32(state);
-    this.c = splitmix32(state);
-    this.d = splitmix32(state);
     // The reference sfc32 seeding discards the first outputs, which still show the seed's structure.
-    for (let i = 0; i < 12; i++) this.next();
-  }
-
-  /** Uniform in [0, 1), 32 bits of resolution. */
-  next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / TWO_POW_32;
+    super([splitmix32(state), splitmix32(state), splitmix32(state), splitmix32(state)], 12);
   }
 
   /** Uniform integer in [0, n), for 1 <= n <= 2^32 (the bias is below n / 2^32). */
   int(n: number): number {
     return Math.floor(this.next() * n);
-  }
-
-  /** Standard normal by Box–Muller (1958), scaled to `mean` and `sd`. */
-  normal(mean = 0, sd = 1): number {
-    if (!Number.isNaN(this.spare)) {
-      const z = this.spare;
-      this.spare = Number.NaN;
-      return mean + sd * z;
-    }
-    const u = 1 - this.next(); // (0, 1]: log(0) would be -Infinity
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return mean + sd * r * Math.cos(2 * Math.PI * v);
   }
 
   /** Fills `out` with independent N(0, sd²) draws, in index order; returns `out`. */

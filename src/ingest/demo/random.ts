@@ -1,11 +1,12 @@
 /**
- * A small seeded pseudo-random generator for the demo shop: sfc32 (Chris Doty-Humphrey's "Small Fast
- * Counting" generator from PractRand, 128-bit state) seeded by hashing a text key with xmur3.
+ * A small seeded pseudo-random generator for the demo shop: the sfc32 core (`core/sfc32.ts`)
+ * seeded by hashing a text key with xmur3.
  *
  * The state updates use only 32-bit integer arithmetic (`Math.imul`, shifts, `| 0`), so a seed gives
  * the same stream on every platform and Node version; the derived distributions (normal, gamma) go
  * through `Math.log`/`Math.cos`, which V8 computes with its own portable fdlibm port.
  */
+import { Sfc32 } from '../../core/sfc32.js';
 
 /** xmur3 (bryc, "PRNG shootout"): a string hash that yields as many well-mixed 32-bit words as asked. */
 function xmur3(text: string): () => number {
@@ -22,37 +23,13 @@ function xmur3(text: string): () => number {
   };
 }
 
-const TWO_POW_32 = 4_294_967_296;
-
 /** A deterministic random stream. Not for anything secret. */
-export class Random {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  /** Box–Muller yields normals in pairs; the second waits here. */
-  private spare = Number.NaN;
-
+export class Random extends Sfc32 {
   /** `key` names the stream; `fork` derives child keys from it. */
   constructor(readonly key: string) {
     const seed = xmur3(key);
-    this.a = seed();
-    this.b = seed();
-    this.c = seed();
-    this.d = seed();
     // The first outputs of sfc32 still show the seed's structure; the reference code discards them.
-    for (let i = 0; i < 15; i++) this.next();
-  }
-
-  /** Uniform in [0, 1), 32 bits of resolution. */
-  next(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / TWO_POW_32;
+    super([seed(), seed(), seed(), seed()], 15);
   }
 
   /** Uniform integer in [lo, hi], both ends included. */
@@ -91,20 +68,6 @@ export class Random {
     // Rounding can leave r at a hair above zero; the last positive weight takes it.
     for (let i = weights.length - 1; i >= 0; i--) if ((weights[i] as number) > 0) return i;
     return weights.length - 1;
-  }
-
-  /** Standard normal (Box–Muller), scaled to `mean` and `sd`. */
-  normal(mean = 0, sd = 1): number {
-    if (!Number.isNaN(this.spare)) {
-      const z = this.spare;
-      this.spare = Number.NaN;
-      return mean + sd * z;
-    }
-    const u = 1 - this.next(); // (0, 1]: log(0) would be -Infinity
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return mean + sd * r * Math.cos(2 * Math.PI * v);
   }
 
   /** exp(N(mu, sigma)): the median is exp(mu). */
