@@ -10,6 +10,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { topK } from '../core/top-k.js';
 
 export interface Neighbours {
   keys: Int32Array;
@@ -34,6 +35,8 @@ export class BruteForceIndex implements VectorIndex {
   private data: Float32Array;
   private keysBySlot: Int32Array;
   private readonly slots = new Map<number, number>();
+  private scores = new Float32Array(0);
+  private excluded = new Uint8Array(0);
 
   constructor(readonly dimensions: number, capacity = 1024) {
     this.data = new Float32Array(capacity * dimensions);
@@ -101,55 +104,29 @@ export class BruteForceIndex implements VectorIndex {
   search(query: Float32Array, k: number, filter?: (key: number) => boolean): Neighbours {
     const d = this.dimensions;
     const n = this.slots.size;
-    const heapKeys = new Int32Array(k);
-    const heapScores = new Float32Array(k);
-    let size = 0;
+    // Scratch reused across searches: one score per slot, and the slots the filter leaves out.
+    if (this.scores.length < n) {
+      this.scores = new Float32Array(this.keysBySlot.length);
+      this.excluded = new Uint8Array(this.keysBySlot.length);
+    }
+    const scores = this.scores.subarray(0, n);
+    const excluded = this.excluded.subarray(0, n);
     for (let slot = 0; slot < n; slot++) {
-      const key = this.keysBySlot[slot] as number;
-      if (filter && !filter(key)) continue;
+      excluded[slot] = filter && !filter(this.keysBySlot[slot] as number) ? 1 : 0;
+      if (excluded[slot] === 1) continue;
       let s = 0;
       const base = slot * d;
       for (let j = 0; j < d; j++) s += (query[j] as number) * (this.data[base + j] as number);
-      if (size < k) {
-        heapKeys[size] = key;
-        heapScores[size] = s;
-        size++;
-        for (let i = size - 1; i > 0 && (heapScores[i] as number) < (heapScores[(i - 1) >> 1] as number); i = (i - 1) >> 1) swap(heapKeys, heapScores, i, (i - 1) >> 1);
-      } else if (s > (heapScores[0] as number)) {
-        heapKeys[0] = key;
-        heapScores[0] = s;
-        siftDown(heapKeys, heapScores, size);
-      }
+      scores[slot] = s;
     }
-    return sortNeighbours(heapKeys.subarray(0, size), heapScores.subarray(0, size));
+    const best = topK(scores, k, excluded);
+    return sortNeighbours(Array.from(best.items, (slot) => this.keysBySlot[slot] as number), best.scores);
   }
 
   /** Every (key, vector) pair, for persistence and index rebuilds. */
   entries(): { keys: Int32Array; vectors: Float32Array } {
     const n = this.slots.size;
     return { keys: this.keysBySlot.slice(0, n), vectors: this.data.slice(0, n * this.dimensions) };
-  }
-}
-
-function swap(keys: Int32Array, scores: Float32Array, a: number, b: number): void {
-  const k = keys[a] as number;
-  keys[a] = keys[b] as number;
-  keys[b] = k;
-  const s = scores[a] as number;
-  scores[a] = scores[b] as number;
-  scores[b] = s;
-}
-
-function siftDown(keys: Int32Array, scores: Float32Array, size: number): void {
-  for (let i = 0; ; ) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < size && (scores[l] as number) < (scores[m] as number)) m = l;
-    if (r < size && (scores[r] as number) < (scores[m] as number)) m = r;
-    if (m === i) return;
-    swap(keys, scores, i, m);
-    i = m;
   }
 }
 

@@ -3,7 +3,8 @@
  * store, then the event log as interaction columns. Catalog items without events are included,
  * so they take part in full ranking.
  */
-import { InteractionsBuilder, type Interactions } from '../data/interactions.js';
+import { interactionsFromStore } from '../data/from-store.js';
+import type { Interactions } from '../data/interactions.js';
 import type { ImporterOptions } from '../ingest/importers/types.js';
 import { runImport } from '../ingest/run-import.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
@@ -11,13 +12,5 @@ import { MemoryStore } from '../store/memory/memory-store.js';
 export async function loadInteractions(format: string, path: string, options: ImporterOptions = {}): Promise<Interactions> {
   const store = new MemoryStore();
   await runImport({ format, path, store, policy: { unknownItems: 'accept' }, ...options });
-  const builder = new InteractionsBuilder();
-  for await (const batch of store.events.scan()) for (const e of batch) builder.add(e);
-  let cursor: string | undefined;
-  do {
-    const page = await store.items.list({ limit: 1000, cursor });
-    for (const item of page.data) builder.addItem(item.id);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return builder.build();
+  return interactionsFromStore(store);
 }

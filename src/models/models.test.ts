@@ -9,7 +9,7 @@ import { Ease, cholesky, inverseFromCholesky } from './ease.js';
 import { ItemKnn } from './item-knn.js';
 import { Markov } from './markov.js';
 import { Popular, Trending } from './popular.js';
-import { topK } from './top-k.js';
+import { topK } from '../core/top-k.js';
 import type { Recommender } from './types.js';
 
 /**

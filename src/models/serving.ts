@@ -4,7 +4,7 @@
  */
 import { ShopfusionError } from '../core/errors.js';
 import type { LoadedModel, ModelRepository } from './repository.js';
-import { topK } from './top-k.js';
+import { topK } from '../core/top-k.js';
 
 export interface Scored {
   itemId: string;

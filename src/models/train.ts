@@ -3,7 +3,8 @@
  * confidence, optional time decay), each configured model fitted and saved as a new version.
  */
 import type { EventType } from '../core/schema.js';
-import { buildTrainData, InteractionsBuilder } from '../data/interactions.js';
+import { interactionsFromStore } from '../data/from-store.js';
+import { buildTrainData } from '../data/interactions.js';
 import type { Store } from '../store/types.js';
 import { modelSpec } from './registry.js';
 import { newVersion, type ModelRepository } from './repository.js';
@@ -29,15 +30,7 @@ export interface TrainedModel {
 export async function trainModels(options: TrainOptions): Promise<TrainedModel[]> {
   const log = options.log ?? (() => {});
   for (const name of options.models) modelSpec(name);
-  const builder = new InteractionsBuilder();
-  for await (const batch of options.store.events.scan()) for (const e of batch) builder.add(e);
-  let cursor: string | undefined;
-  do {
-    const page = await options.store.items.list({ limit: 1000, cursor });
-    for (const item of page.data) builder.addItem(item.id);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  const ia = builder.build();
+  const ia = await interactionsFromStore(options.store);
   const data = buildTrainData(ia, undefined, {
     scheme: 'events',
     weights: options.weights,
