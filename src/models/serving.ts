@@ -24,8 +24,30 @@ const FALLBACK = 'pop';
 /** Which of these item ids may be shown (exist and are available). */
 export type AvailabilityCheck = (ids: readonly string[]) => Promise<Set<string>>;
 
+interface Scratch {
+  scores: Float32Array;
+  exclude: Uint8Array;
+}
+
 export class ModelServing {
   private loaded = new Map<string, LoadedModel>();
+  /**
+   * Score and exclusion buffers, reused across requests instead of allocated per request; a
+   * request holds its pair across awaits, so concurrent requests each take their own.
+   */
+  private readonly free = new Map<number, Scratch[]>();
+
+  private acquire(n: number): Scratch {
+    const scratch = this.free.get(n)?.pop() ?? { scores: new Float32Array(n), exclude: new Uint8Array(n) };
+    scratch.exclude.fill(0);
+    return scratch;
+  }
+
+  private release(n: number, scratch: Scratch): void {
+    const list = this.free.get(n) ?? [];
+    if (list.length < 8) list.push(scratch);
+    this.free.set(n, list);
+  }
 
   constructor(
     private readonly repository: ModelRepository,
@@ -74,11 +96,14 @@ export class ModelServing {
     if (m.users.get(userId) === undefined && dense.length === 0 && m.name !== FALLBACK && this.loaded.has(FALLBACK)) {
       return { ...(await this.recommend(FALLBACK, userId, history, k, available)), fallback: FALLBACK };
     }
-    const scores = new Float32Array(m.items.size);
-    m.model.score(m.users.get(userId) ?? -1, Int32Array.from(dense), scores);
-    const exclude = new Uint8Array(m.items.size);
-    for (const i of dense) exclude[i] = 1;
-    return { model: m.name, version: m.version, data: await this.pick(m, scores, exclude, k, available) };
+    const scratch = this.acquire(m.items.size);
+    try {
+      m.model.score(m.users.get(userId) ?? -1, Int32Array.from(dense), scratch.scores);
+      for (const i of dense) scratch.exclude[i] = 1;
+      return { model: m.name, version: m.version, data: await this.pick(m, scratch.scores, scratch.exclude, k, available) };
+    } finally {
+      this.release(m.items.size, scratch);
+    }
   }
 
   /** Items similar to one item (the item itself excluded); empty when the model never saw it. */
@@ -86,12 +111,15 @@ export class ModelServing {
     const m = this.get(name);
     const item = m.items.get(itemId);
     if (item === undefined) return { model: m.name, version: m.version, data: [] };
-    const scores = new Float32Array(m.items.size);
-    if (m.model.similar) m.model.similar(item, scores);
-    else m.model.score(-1, Int32Array.of(item), scores);
-    const exclude = new Uint8Array(m.items.size);
-    exclude[item] = 1;
-    return { model: m.name, version: m.version, data: await this.pick(m, scores, exclude, k, available) };
+    const scratch = this.acquire(m.items.size);
+    try {
+      if (m.model.similar) m.model.similar(item, scratch.scores);
+      else m.model.score(-1, Int32Array.of(item), scratch.scores);
+      scratch.exclude[item] = 1;
+      return { model: m.name, version: m.version, data: await this.pick(m, scratch.scores, scratch.exclude, k, available) };
+    } finally {
+      this.release(m.items.size, scratch);
+    }
   }
 
   /** The k best available items; over-fetches so that unavailable ones can be dropped. */
