@@ -18,7 +18,9 @@ export function testConfig(flags: Record<string, unknown> = {}): Readonly<Config
   const server = { logLevel: 'silent', ...((flags.server as Record<string, unknown> | undefined) ?? {}) };
   // No models unless a test trains some: never the ones a local `npm start` left in ./data.
   const models = { dir: join(tmpdir(), 'shopfusion-test-no-models'), ...((flags.models as Record<string, unknown> | undefined) ?? {}) };
-  return loadConfig({ flags: { store: 'memory:', ...flags, server, models } });
+  // No embedder unless a test asks for one: loading and embedding cost seconds per app.
+  const embedding = { provider: 'none', ...((flags.embedding as Record<string, unknown> | undefined) ?? {}) };
+  return loadConfig({ flags: { store: 'memory:', ...flags, server, models, embedding } });
 }
 
 /** A temporary folder removed after the test file ends. */

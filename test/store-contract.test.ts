@@ -241,6 +241,43 @@ for (const backend of BACKENDS) {
       await store.close();
     });
 
+    test('vectors are kept per embedder, replaced by item, scanned whole, and go with their item', async () => {
+      const store = backend.open();
+      await store.items.upsert([{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }, { id: 'c', title: 'C' }], T0);
+      const v = (...xs: number[]) => Float32Array.from(xs);
+      assert.equal(
+        await store.vectors.put('enc-1', [
+          { itemId: 'a', textHash: 'h-a', vector: v(1, 0, 0) },
+          { itemId: 'b', textHash: 'h-b', vector: v(0, 1, 0) },
+        ]),
+        2,
+      );
+      await store.vectors.put('enc-2', [{ itemId: 'a', textHash: 'h-a', vector: v(0.5, 0.5) }]);
+      // Replacing one item's vector leaves the other embedder's untouched.
+      await store.vectors.put('enc-1', [{ itemId: 'a', textHash: 'h-a2', vector: v(0, 0, 1) }]);
+      assert.deepEqual(await store.vectors.hashes('enc-1'), new Map([['a', 'h-a2'], ['b', 'h-b']]));
+      const got = await store.vectors.get('enc-1', ['a', 'b', 'missing']);
+      assert.deepEqual([...got.keys()].sort(), ['a', 'b']);
+      assert.deepEqual([...(got.get('a') as Float32Array)], [0, 0, 1]);
+      assert.deepEqual([...((await store.vectors.get('enc-2', ['a'])).get('a') as Float32Array)], [0.5, 0.5]);
+      const scanned: string[] = [];
+      for await (const batch of store.vectors.scan('enc-1', 1)) for (const r of batch) scanned.push(`${r.itemId}:${r.textHash}:${r.vector.length}`);
+      assert.deepEqual(scanned, ['a:h-a2:3', 'b:h-b:3']);
+      assert.deepEqual(await store.vectors.counts(), [
+        { embedder: 'enc-1', vectors: 2, dimensions: 3 },
+        { embedder: 'enc-2', vectors: 1, dimensions: 2 },
+      ]);
+      // Deleting an item deletes its vectors under every embedder.
+      await store.items.delete(['a']);
+      assert.deepEqual([...(await store.vectors.hashes('enc-1')).keys()], ['b']);
+      assert.equal((await store.vectors.hashes('enc-2')).size, 0);
+      assert.equal(await store.vectors.delete('enc-1', ['b', 'zz']), 1);
+      await store.vectors.put('enc-1', [{ itemId: 'c', textHash: 'h-c', vector: v(1, 1, 1) }]);
+      assert.equal(await store.vectors.drop('enc-1'), 1);
+      assert.deepEqual(await store.vectors.counts(), []);
+      await store.close();
+    });
+
     test('stats count what the store holds', async () => {
       const store = backend.open();
       assert.equal(await store.isEmpty(), true);

@@ -63,6 +63,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    embedding: Type.Object(
+      {
+        provider: Type.Unsafe<'use-lite' | 'onnx' | 'http' | 'none'>({
+          type: 'string',
+          enum: ['use-lite', 'onnx', 'http', 'none'],
+          description: 'Text encoder of the semantic layer: the bundled use-lite, a local ONNX folder, an HTTP endpoint, or none.',
+        }),
+        onnxDir: Type.Optional(Type.String({ minLength: 1, description: 'onnx: folder with model.onnx and tokenizer.json.' })),
+        httpUrl: Type.Optional(Type.String({ minLength: 1, description: 'http: base URL of an OpenAI-compatible /v1/embeddings endpoint.' })),
+        httpModel: Type.Optional(Type.String({ minLength: 1, description: 'http: the model name sent to the endpoint.' })),
+        httpApiKey: Type.Optional(Type.String({ minLength: 1, description: 'http: bearer key of the endpoint.' })),
+        threads: Type.Integer({ minimum: 1, maximum: 64, description: 'Worker threads that embed the catalog (local providers).' }),
+        onStart: Type.Boolean({ description: '`serve` embeds new and changed items in the background when it starts.' }),
+      },
+      { additionalProperties: false },
+    ),
     datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
   },
   { additionalProperties: false },
@@ -94,6 +110,7 @@ export const DEFAULT_CONFIG: Config = {
   },
   demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
   models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov'], default: 'itemknn', halfLifeDays: 0 },
+  embedding: { provider: 'use-lite', threads: 2, onStart: true },
   datasets: '../shared/datasets',
 };
 

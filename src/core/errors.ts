@@ -33,6 +33,12 @@ export const ERROR_CATALOG = {
   route_not_found: { status: 404, kind: 'user', summary: 'No route matches the method and path.' },
   payload_too_large: { status: 413, kind: 'user', summary: 'The body is larger than the server accepts.' },
   unsupported_media_type: { status: 415, kind: 'user', summary: 'The body is not application/json.' },
+  embedder_unavailable: {
+    status: 502,
+    kind: 'internal',
+    summary: 'The embedding endpoint is unreachable, timed out, refused the request or returned unusable vectors.',
+  },
+  not_configured: { status: 409, kind: 'user', summary: 'The feature is turned off in this server\'s configuration.' },
   not_ready: { status: 503, kind: 'internal', summary: 'The server is starting or shutting down.' },
   internal_error: { status: 500, kind: 'internal', summary: 'An unexpected failure inside the server.' },
   invalid_config: { status: 500, kind: 'user', summary: 'The configuration is not valid.' },

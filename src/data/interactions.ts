@@ -164,3 +164,28 @@ export function trainDataFromPairs(pairs: ReadonlyArray<readonly [number, number
   const matrix = Csr.fromTriplets(numUsers, numItems, ia.user, ia.item, Float32Array.from(pairs, (p) => p[2] ?? 1));
   return { ...data, matrix };
 }
+
+/**
+ * Items that belong together by behaviour: each item paired with the up to `window` distinct
+ * items the same user interacted with just before it, as flattened [a0, b0, a1, b1, ...]
+ * (earlier item first). The training signal of the contrastive encoders.
+ */
+export function coInteractionPairs(sequences: Sequences, window = 1, keep?: (item: number) => boolean): Int32Array {
+  const pairs: number[] = [];
+  const users = sequences.indptr.length - 1;
+  for (let u = 0; u < users; u++) {
+    const start = sequences.indptr[u] as number;
+    const end = sequences.indptr[u + 1] as number;
+    for (let t = start + 1; t < end; t++) {
+      const b = sequences.items[t] as number;
+      if (keep && !keep(b)) continue;
+      for (let s = t - 1, taken = 0; s >= start && taken < window; s--) {
+        const a = sequences.items[s] as number;
+        if (a === b || (keep && !keep(a))) continue;
+        pairs.push(a, b);
+        taken++;
+      }
+    }
+  }
+  return Int32Array.from(pairs);
+}

@@ -13,7 +13,7 @@
  */
 import { buildTrainData, historyOf, type Interactions } from '../data/interactions.js';
 import { modelSpec } from '../models/registry.js';
-import { ModelNotApplicable, type ParamValue, type Recommender, type TrainData } from '../models/types.js';
+import { ModelNotApplicable, type ItemContent, type ParamValue, type Recommender, type TrainData } from '../models/types.js';
 import { MetricAccumulator, rankWithPessimisticTies } from './metrics.js';
 import { splitInteractions, type InteractionLog, type Split, type SplitProtocol } from './splits.js';
 
@@ -41,6 +41,8 @@ export interface EvalReport {
 export interface EvalOptions {
   dataset: string;
   interactions: Interactions;
+  /** Item text and vectors for content models (by dense item index of `interactions`). */
+  content?: ItemContent;
   protocol: Protocol;
   models: readonly string[];
   ks?: readonly number[];
@@ -143,9 +145,10 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const rows: InteractionLog = { users: ia.user, items: ia.item, times: ia.time, numUsers: ia.users.size, numItems: ia.items.size };
   const split = splitInteractions(rows, options.protocol, { seed });
   const finalRows = options.protocol === 'loo' ? concat(split.train, split.valid) : split.train;
-  const finalTrain = buildTrainData(ia, finalRows, { scheme: 'binary' });
+  const content = options.content ? { content: options.content } : {};
+  const finalTrain = { ...buildTrainData(ia, finalRows, { scheme: 'binary' }), ...content };
   const search = options.search !== false ? validationSplit(ia, split, options.protocol, seed) : undefined;
-  const searchTrain = search && buildTrainData(ia, search.train, { scheme: 'binary' });
+  const searchTrain = search && { ...buildTrainData(ia, search.train, { scheme: 'binary' }), ...content };
   const searchUsers = search && seededSample([...itemsByUser(ia, search.valid).keys()].sort((a, b) => a - b), SEARCH_USERS, seed);
 
   const results: ModelResult[] = [];

@@ -37,6 +37,8 @@ export interface IngestPolicy {
   unknownItems: 'accept' | 'reject';
   /** The clock, for tests. */
   now?: () => number;
+  /** Told of every item batch after it is stored (the semantic index embeds new text from it). */
+  onItems?: (items: readonly ItemInput[]) => void;
 }
 
 const checkItem = compileChecker<ItemInput>(ItemInput);
@@ -100,7 +102,9 @@ export function createIngestor(store: Store, policy: IngestPolicy) {
     async upsertItems(rows: readonly unknown[], options: BatchOptions): Promise<UpsertResult> {
       const { valid, rejected } = split(rows, checkItem, options.pointer);
       if (options.atomic && rejected.length > 0) return { created: 0, updated: 0, unchanged: 0, rejected };
-      const counts = valid.length ? await store.items.upsert(valid.map((v) => v.value), now()) : { created: 0, updated: 0, unchanged: 0 };
+      const items = valid.map((v) => v.value);
+      const counts = items.length ? await store.items.upsert(items, now()) : { created: 0, updated: 0, unchanged: 0 };
+      if (items.length && counts.unchanged < items.length) policy.onItems?.(items);
       return { ...counts, rejected };
     },
 

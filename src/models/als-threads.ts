@@ -5,7 +5,8 @@
  * runs it, and partial Gram matrices are summed in a fixed order, so the factors do not depend on
  * the number of threads.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../core/worker.js';
 import type { AlsShared, AlsTask } from './als-solve.js';
 
 interface Reply {
@@ -16,25 +17,6 @@ interface Reply {
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
-}
-
-/**
- * Compiled, the worker is a .js file beside this one. Under the TypeScript loader (tests, tsx) it
- * is .ts, and Node 20 does not apply the loader to a worker's entry module, so a small bootstrap
- * registers tsx inside the worker first (as the SQLite writer thread does).
- */
-function startWorker(url: URL, workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(url, { workerData });
-  const source = url.href.replace(/\.js$/, '.ts');
-  // Resolved here, so the worker finds tsx whatever the working directory.
-  let api = 'tsx/esm/api';
-  try {
-    api = import.meta.resolve(api);
-  } catch {
-    // Fall back to resolving the bare name from the working directory.
-  }
-  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 /** A fixed set of ALS worker threads over one fit's shared arrays. */

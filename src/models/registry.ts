@@ -9,6 +9,8 @@ import { Ease } from './ease.js';
 import { ItemKnn, type ItemKnnOptions } from './item-knn.js';
 import { Markov } from './markov.js';
 import { Popular, Trending } from './popular.js';
+import { TextBm25, type TextBm25Options } from './text-bm25.js';
+import { VectorProfile, useLiteVectors } from './vector-profile.js';
 import type { ParamValue, Recommender, Snapshot } from './types.js';
 
 type Params = Record<string, ParamValue>;
@@ -78,6 +80,20 @@ export const MODELS: readonly ModelSpec[] = [
     create: (p) => new Markov(p as { smoothing?: number }),
     load: (s) => Markov.load(s),
     grid: cross({ smoothing: [0.1, 1, 10] }),
+  },
+  {
+    name: 'text-bm25',
+    description: 'BM25 of every item\'s text against the terms of the user\'s recent items',
+    create: (p) => new TextBm25(p as TextBm25Options),
+    load: (s) => TextBm25.load(s),
+    grid: cross({ recency: [0.5, 0.8, 1] }),
+  },
+  {
+    name: 'vector-use-lite',
+    description: 'cosine to the recency-weighted sum of the history\'s use-lite text vectors',
+    create: (p) => new VectorProfile('vector-use-lite', useLiteVectors, p as Record<string, number>),
+    load: (s) => VectorProfile.load(s, useLiteVectors),
+    grid: cross({ recency: [0.5, 0.8, 1] }),
   },
 ];
 

@@ -15,6 +15,25 @@ export interface TrainData {
   matrix: Csr;
   /** Each user's interactions in time order, repeats kept (for sequence models). */
   sequences: Sequences;
+  /** The catalog's text and its vectors, for content-based models (absent: behaviour only). */
+  content?: ItemContent;
+}
+
+/** What content-based models read besides behaviour, by dense item index. */
+export interface ItemContent {
+  /** Each item's text ('' when the catalog has none). */
+  texts: readonly string[];
+  /** Every item's vector from an embedding provider (`use-lite`, ...), computed once and shared. */
+  vectors(provider: string): Promise<ItemVectors>;
+}
+
+export interface ItemVectors {
+  embedderId: string;
+  dimensions: number;
+  /** numItems × dimensions, row-major, unit rows; zero rows where `present` is 0. */
+  data: Float32Array;
+  /** 1 for items with a vector (items without text, or refused text, have none). */
+  present: Uint8Array;
 }
 
 export interface Sequences {

@@ -18,6 +18,9 @@ import { userRoutes } from './routes/users.js';
 import { eventRoutes } from './routes/events.js';
 import { popularRoutes } from './routes/popular.js';
 import { recommendationRoutes } from './routes/recommendations.js';
+import { embeddingRoutes } from './routes/embedding.js';
+import { createEmbedder, embedderSpecFromConfig } from '../embed/providers.js';
+import { SemanticIndex } from '../recall/semantic-index.js';
 import type { RouteContext } from './context.js';
 import { ModelRepository } from '../models/repository.js';
 import { ModelServing } from '../models/serving.js';
@@ -145,11 +148,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const models = new ModelServing(new ModelRepository(config.models.dir), config.models.default);
   models.reload();
+  const semantic = await startSemanticIndex(store, config, app);
   const context: RouteContext = {
     store,
     config,
-    ingest: createIngestor(store, { unknownItems: config.events.unknownItems }),
+    ingest: createIngestor(store, {
+      unknownItems: config.events.unknownItems,
+      ...(semantic
+        ? { onItems: (items) => void semantic.itemsChanged(items).catch((error: Error) => app.log.error({ err: error }, 'embedding new items failed')) }
+        : {}),
+    }),
     models,
+    ...(semantic ? { semantic } : {}),
   };
   await app.register(healthRoutes(context));
   await app.register(itemRoutes(context));
@@ -157,5 +167,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes(context));
   await app.register(popularRoutes(context));
   await app.register(recommendationRoutes(context));
+  await app.register(embeddingRoutes(context));
   return app;
+}
+
+/**
+ * The configured embedder and the index of the vectors already stored; with `embedding.onStart`
+ * the catalog's new and changed items are embedded in the background while the server answers.
+ */
+async function startSemanticIndex(store: Store, config: Readonly<Config>, app: FastifyInstance): Promise<SemanticIndex | undefined> {
+  const spec = embedderSpecFromConfig(config.embedding);
+  if (!spec) return undefined;
+  const semantic = new SemanticIndex(await createEmbedder(spec), spec, store, { threads: config.embedding.threads });
+  await semantic.rebuild();
+  app.addHook('onClose', () => semantic.close());
+  if (config.embedding.onStart) {
+    semantic.sync().then(
+      (report) => app.log.info({ embedding: { ...report, refused: report.refused.length } }, 'catalog embedded'),
+      (error: Error) => app.log.error({ err: error }, 'embedding the catalog failed'),
+    );
+  }
+  return semantic;
 }

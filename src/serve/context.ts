@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.js';
 import type { Ingestor } from '../ingest/batch.js';
 import type { ModelServing } from '../models/serving.js';
+import type { SemanticIndex } from '../recall/semantic-index.js';
 import type { Store } from '../store/types.js';
 
 export interface RouteContext {
@@ -9,6 +10,8 @@ export interface RouteContext {
   config: Readonly<Config>;
   ingest: Ingestor;
   models: ModelServing;
+  /** The live semantic index; absent when `embedding.provider` is none. */
+  semantic?: SemanticIndex;
 }
 
 /** Who may call a route: anyone, a read key (or the write key), or only the write key. */

@@ -83,6 +83,42 @@ export interface TripleStore {
   list(query: { head?: string; relation?: string; cursor?: string; limit: number }): Promise<Page<Triple>>;
 }
 
+/** An item's vector from one embedder, with a hash of the text it was computed from. */
+export interface StoredVector {
+  itemId: string;
+  textHash: string;
+  vector: Float32Array;
+}
+
+export interface EmbedderVectorCount {
+  embedder: string;
+  vectors: number;
+  dimensions: number;
+}
+
+/**
+ * Item vectors by embedder id: several embedders' vectors may be stored side by side, and every
+ * read names one, so vectors of two models never meet. Deleting an item deletes its vectors.
+ */
+export interface VectorStore {
+  /** Stores or replaces these items' vectors from `embedder` (one transaction). */
+  put(embedder: string, rows: readonly StoredVector[]): Promise<number>;
+  /**
+   * Item id → text hash of the vectors from `embedder` (of these items, or all): what the pipeline
+   * compares to re-embed only what changed.
+   */
+  hashes(embedder: string, ids?: readonly string[]): Promise<Map<string, string>>;
+  /** These items' vectors from `embedder` (missing ones are absent from the map). */
+  get(embedder: string, ids: readonly string[]): Promise<Map<string, Float32Array>>;
+  /** Every vector of `embedder`, in batches. */
+  scan(embedder: string, batchSize?: number): AsyncIterable<StoredVector[]>;
+  /** Removes these items' vectors from `embedder`. */
+  delete(embedder: string, ids: readonly string[]): Promise<number>;
+  /** Removes every vector of `embedder` (after a switch to another model). */
+  drop(embedder: string): Promise<number>;
+  counts(): Promise<EmbedderVectorCount[]>;
+}
+
 export interface PopularQuery {
   k: number;
   since?: number;
@@ -124,6 +160,7 @@ export interface Store {
   readonly users: UserStore;
   readonly events: EventStore;
   readonly triples: TripleStore;
+  readonly vectors: VectorStore;
   /** Most popular available items: weighted event counts over an optional window and category. */
   popular(query: PopularQuery): Promise<PopularItem[]>;
   stats(): Promise<StoreStats>;

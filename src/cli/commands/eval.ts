@@ -15,6 +15,7 @@ interface EvalCliOptions {
   seed: number;
   search: boolean;
   out?: string;
+  embedCache: string;
 }
 
 const TABLE_METRICS = ['ndcg@10', 'hr@10', 'recall@10', 'precision@10', 'mrr@10', 'map@10', 'coverage@10'];
@@ -41,17 +42,20 @@ export function evalCommand(cli: Command): void {
     .option('-k, --k <list>', 'cut-offs, comma-separated', parseKs, [5, 10, 20])
     .option('--seed <n>', 'seed of the split and the models', parseInteger('--seed', 0, 2 ** 31 - 1), 42)
     .option('--no-search', 'use default parameters instead of searching on the validation split')
+    .option('--embed-cache <dir>', 'folder that keeps item vectors between runs on the same dataset', './data/embed-cache')
     .option('-o, --out <file.json>', 'write the JSON report, a Markdown report and SVG charts beside it')
     .action(async (options: EvalCliOptions) => {
-      const { loadInteractions } = await import('../../eval/datasets.js');
+      const { loadDataset } = await import('../../eval/datasets.js');
+      const { itemContent } = await import('../../embed/item-vectors.js');
       const { evaluate } = await import('../../eval/harness.js');
       const { writeReport } = await import('../../eval/report.js');
       const started = performance.now();
-      const interactions = await loadInteractions(options.format, options.dataset);
+      const { interactions, texts } = await loadDataset(options.format, options.dataset);
       console.error(`loaded ${interactions.length.toLocaleString('en-US')} interactions, ${interactions.users.size} users, ${interactions.items.size} items`);
       const report = await evaluate({
         dataset: options.dataset,
         interactions,
+        content: itemContent(texts, { log: (line) => console.error(line), cacheDir: options.embedCache }),
         protocol: options.protocol,
         models: options.models,
         ks: options.k,

@@ -5,6 +5,7 @@ import { ShopfusionError } from '../../core/errors.js';
 import { parseDuration, toIso } from '../../core/ids.js';
 import { EVENT_TYPES, Item, type EventType } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
+import { SemanticStatusSchema } from './embedding.js';
 import { errorResponses, NoQuery } from './common.js';
 
 const PopularQuery = Type.Object(
@@ -43,6 +44,10 @@ const StatsResponse = Type.Object({
   }),
   triples: Count,
   bytes: Type.Union([Type.Integer(), Type.Null()]),
+  embedding: Type.Union([SemanticStatusSchema, Type.Null()], { description: 'The semantic index; null when embedding.provider is none.' }),
+  vectors: Type.Array(Type.Object({ embedder: Type.String(), vectors: Count, dimensions: Count }), {
+    description: 'Item vectors in the store, by embedder.',
+  }),
 });
 
 function parseTypes(text: string): EventType[] {
@@ -55,7 +60,7 @@ function parseTypes(text: string): EventType[] {
   return types as EventType[];
 }
 
-export function popularRoutes({ store, config }: RouteContext) {
+export function popularRoutes({ store, config, semantic }: RouteContext) {
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: Static<typeof PopularQuery> }>(
       '/popular',
@@ -96,9 +101,9 @@ export function popularRoutes({ store, config }: RouteContext) {
       '/stats',
       {
         config: { access: 'read' },
-        schema: { tags: ['stats'], summary: 'Counts of items, users, events and triples.', querystring: NoQuery, response: { 200: StatsResponse, ...errorResponses } },
+        schema: { tags: ['stats'], summary: 'Counts of items, users, events, triples and vectors; the state of the semantic index.', querystring: NoQuery, response: { 200: StatsResponse, ...errorResponses } },
       },
-      async () => store.stats(),
+      async () => ({ ...(await store.stats()), embedding: semantic?.status() ?? null, vectors: await store.vectors.counts() }),
     );
   };
 }

@@ -18,6 +18,9 @@ import type {
   StoreStats,
   Triple,
   TripleStore,
+  StoredVector,
+  VectorStore,
+  EmbedderVectorCount,
   UpsertCounts,
   UserStore,
 } from '../types.js';
@@ -64,8 +67,69 @@ function upsertRows<T extends { id: string; createdAt?: string }>(
   return counts;
 }
 
+class MemoryVectors implements VectorStore {
+  /** embedder → item id → vector and text hash. */
+  readonly byEmbedder = new Map<string, Map<string, { textHash: string; vector: Float32Array }>>();
+
+  async put(embedder: string, rows: readonly StoredVector[]): Promise<number> {
+    let stored = this.byEmbedder.get(embedder);
+    if (!stored) this.byEmbedder.set(embedder, (stored = new Map()));
+    // Copies: the caller may reuse its buffers.
+    for (const r of rows) stored.set(r.itemId, { textHash: r.textHash, vector: Float32Array.from(r.vector) });
+    return rows.length;
+  }
+
+  async hashes(embedder: string, ids?: readonly string[]): Promise<Map<string, string>> {
+    const stored = this.byEmbedder.get(embedder) ?? new Map<string, { textHash: string }>();
+    const keys = ids ?? [...stored.keys()];
+    return new Map(keys.flatMap((id) => (stored.has(id) ? [[id, (stored.get(id) as { textHash: string }).textHash] as const] : [])));
+  }
+
+  async get(embedder: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    const stored = this.byEmbedder.get(embedder);
+    const found = new Map<string, Float32Array>();
+    for (const id of ids) {
+      const hit = stored?.get(id);
+      if (hit) found.set(id, Float32Array.from(hit.vector));
+    }
+    return found;
+  }
+
+  async *scan(embedder: string, batchSize = 5_000): AsyncIterable<StoredVector[]> {
+    const rows = [...(this.byEmbedder.get(embedder) ?? [])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < rows.length; i += batchSize) {
+      yield rows.slice(i, i + batchSize).map(([itemId, v]) => ({ itemId, textHash: v.textHash, vector: Float32Array.from(v.vector) }));
+    }
+  }
+
+  async delete(embedder: string, ids: readonly string[]): Promise<number> {
+    const stored = this.byEmbedder.get(embedder);
+    return ids.filter((id) => stored?.delete(id)).length;
+  }
+
+  async drop(embedder: string): Promise<number> {
+    const n = this.byEmbedder.get(embedder)?.size ?? 0;
+    this.byEmbedder.delete(embedder);
+    return n;
+  }
+
+  async counts(): Promise<EmbedderVectorCount[]> {
+    return [...this.byEmbedder]
+      .filter(([, rows]) => rows.size > 0)
+      .map(([embedder, rows]) => ({ embedder, vectors: rows.size, dimensions: Math.max(...[...rows.values()].map((r) => r.vector.length)) }))
+      .sort((a, b) => (a.embedder < b.embedder ? -1 : 1));
+  }
+
+  removeItem(id: string): void {
+    for (const rows of this.byEmbedder.values()) rows.delete(id);
+  }
+}
+
 class MemoryItems implements ItemStore {
-  constructor(readonly rows: Map<string, Row>) {}
+  constructor(
+    readonly rows: Map<string, Row>,
+    private readonly vectors: MemoryVectors,
+  ) {}
 
   async upsert(items: readonly ItemInput[], now: number): Promise<UpsertCounts> {
     return upsertRows(this.rows, items, now, (input) => ({
@@ -100,7 +164,10 @@ class MemoryItems implements ItemStore {
 
   async delete(ids: readonly string[]): Promise<number> {
     let deleted = 0;
-    for (const id of ids) if (this.rows.delete(id)) deleted++;
+    for (const id of ids) {
+      if (this.rows.delete(id)) deleted++;
+      this.vectors.removeItem(id);
+    }
     return deleted;
   }
 
@@ -244,7 +311,8 @@ class MemoryTriples implements TripleStore {
 
 export class MemoryStore implements Store {
   readonly backend = 'memory';
-  readonly items = new MemoryItems(new Map());
+  readonly vectors = new MemoryVectors();
+  readonly items = new MemoryItems(new Map(), this.vectors);
   readonly events = new MemoryEvents();
   readonly users = new MemoryUsers(new Map(), this.events);
   readonly triples = new MemoryTriples();

@@ -46,4 +46,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (head, relation, tail)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE item_vectors (
+    embedder TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (embedder, item_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX item_vectors_item ON item_vectors (item_id);
+  `,
 ];

@@ -19,6 +19,9 @@ import type {
   StoreStats,
   Triple,
   TripleStore,
+  StoredVector,
+  VectorStore,
+  EmbedderVectorCount,
   UpsertCounts,
   UserStore,
 } from '../types.js';
@@ -248,12 +251,84 @@ class SqliteTriples implements TripleStore {
   }
 }
 
+/** A stored BLOB as a vector with its own aligned buffer (a Buffer's offset may not be 4-aligned). */
+function vectorFromBlob(blob: Buffer): Float32Array {
+  const v = new Float32Array(blob.byteLength / 4);
+  new Uint8Array(v.buffer).set(blob);
+  return v;
+}
+
+class SqliteVectors implements VectorStore {
+  constructor(
+    private readonly db: DB,
+    private readonly writer: Writer,
+  ) {}
+
+  put(embedder: string, rows: readonly StoredVector[]): Promise<number> {
+    return this.writer.call('putVectors', embedder, rows);
+  }
+
+  delete(embedder: string, ids: readonly string[]): Promise<number> {
+    return this.writer.call('deleteVectors', embedder, ids);
+  }
+
+  drop(embedder: string): Promise<number> {
+    return this.writer.call('dropVectors', embedder);
+  }
+
+  async hashes(embedder: string, ids?: readonly string[]): Promise<Map<string, string>> {
+    if (ids === undefined) {
+      const rows = this.db
+        .prepare<[string], { item_id: string; text_hash: string }>('SELECT item_id, text_hash FROM item_vectors WHERE embedder = ?')
+        .all(embedder);
+      return new Map(rows.map((r) => [r.item_id, r.text_hash]));
+    }
+    const found = new Map<string, string>();
+    for (const part of chunks([...new Set(ids)])) {
+      const sql = `SELECT item_id, text_hash FROM item_vectors WHERE embedder = ? AND item_id IN (${part.map(() => '?').join(',')})`;
+      for (const r of this.db.prepare<string[], { item_id: string; text_hash: string }>(sql).all(embedder, ...part)) found.set(r.item_id, r.text_hash);
+    }
+    return found;
+  }
+
+  async get(embedder: string, ids: readonly string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    for (const part of chunks([...new Set(ids)])) {
+      const sql = `SELECT item_id, vector FROM item_vectors WHERE embedder = ? AND item_id IN (${part.map(() => '?').join(',')})`;
+      for (const r of this.db.prepare<string[], { item_id: string; vector: Buffer }>(sql).all(embedder, ...part)) found.set(r.item_id, vectorFromBlob(r.vector));
+    }
+    return found;
+  }
+
+  async *scan(embedder: string, batchSize = 5_000): AsyncIterable<StoredVector[]> {
+    const select = this.db.prepare<[string, string, number], { item_id: string; text_hash: string; vector: Buffer }>(
+      'SELECT item_id, text_hash, vector FROM item_vectors WHERE embedder = ? AND item_id > ? ORDER BY item_id LIMIT ?',
+    );
+    let after = '';
+    for (;;) {
+      const rows = select.all(embedder, after, batchSize);
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ itemId: r.item_id, textHash: r.text_hash, vector: vectorFromBlob(r.vector) }));
+      after = (rows[rows.length - 1] as { item_id: string }).item_id;
+    }
+  }
+
+  async counts(): Promise<EmbedderVectorCount[]> {
+    return this.db
+      .prepare<[], EmbedderVectorCount>(
+        'SELECT embedder, COUNT(*) AS vectors, MAX(LENGTH(vector)) / 4 AS dimensions FROM item_vectors GROUP BY embedder ORDER BY embedder',
+      )
+      .all();
+  }
+}
+
 export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   readonly items: SqliteItems;
   readonly users: SqliteUsers;
   readonly events: SqliteEvents;
   readonly triples: SqliteTriples;
+  readonly vectors: SqliteVectors;
   private readonly db: DB;
   private readonly writer: Writer;
 
@@ -271,6 +346,7 @@ export class SqliteStore implements Store {
     this.users = new SqliteUsers(this.db, this.writer);
     this.events = new SqliteEvents(this.db, this.writer);
     this.triples = new SqliteTriples(this.db, this.writer);
+    this.vectors = new SqliteVectors(this.db, this.writer);
   }
 
   async popular(query: PopularQuery): Promise<PopularItem[]> {

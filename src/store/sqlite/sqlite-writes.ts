@@ -4,7 +4,7 @@
  */
 import type { EventRecord, ItemInput, UserInput } from '../../core/schema.js';
 import { createdAtOf, itemContent, userContent } from '../records.js';
-import type { Triple, UpsertCounts } from '../types.js';
+import type { StoredVector, Triple, UpsertCounts } from '../types.js';
 import { TYPE_CODE, type DB } from './database.js';
 
 interface StoredRow {
@@ -97,6 +97,9 @@ export class SqliteWrites {
   readonly deleteUsers;
   readonly insertEvents;
   readonly insertTriples;
+  readonly putVectors;
+  readonly deleteVectors;
+  readonly dropVectors;
 
   constructor(db: DB) {
     const deleteCategories = db.prepare('DELETE FROM item_categories WHERE item_id = ?');
@@ -113,11 +116,13 @@ export class SqliteWrites {
     );
 
     const deleteItem = db.prepare('DELETE FROM items WHERE id = ?');
+    const deleteItemVectors = db.prepare('DELETE FROM item_vectors WHERE item_id = ?');
     this.deleteItems = db.transaction((ids: readonly string[]): number => {
       let deleted = 0;
       for (const id of ids) {
         deleted += deleteItem.run(id).changes;
         deleteCategories.run(id);
+        deleteItemVectors.run(id);
       }
       return deleted;
     });
@@ -165,7 +170,33 @@ export class SqliteWrites {
       for (const t of triples) inserted += insertTriple.run(t.head, t.relation, t.tail, source).changes;
       return { inserted, duplicates: triples.length - inserted };
     });
+
+    const putVector = db.prepare(
+      `INSERT INTO item_vectors (embedder, item_id, text_hash, vector) VALUES (?, ?, ?, ?)
+       ON CONFLICT (embedder, item_id) DO UPDATE SET text_hash = excluded.text_hash, vector = excluded.vector`,
+    );
+    this.putVectors = db.transaction((embedder: string, rows: readonly StoredVector[]) => {
+      for (const r of rows) putVector.run(embedder, r.itemId, r.textHash, Buffer.from(r.vector.buffer, r.vector.byteOffset, r.vector.byteLength));
+      return rows.length;
+    });
+    const deleteVector = db.prepare('DELETE FROM item_vectors WHERE embedder = ? AND item_id = ?');
+    this.deleteVectors = db.transaction((embedder: string, ids: readonly string[]) => {
+      let deleted = 0;
+      for (const id of ids) deleted += deleteVector.run(embedder, id).changes;
+      return deleted;
+    });
+    const dropVectors = db.prepare('DELETE FROM item_vectors WHERE embedder = ?');
+    this.dropVectors = (embedder: string) => dropVectors.run(embedder).changes;
   }
 }
 
-export type WriteOp = 'upsertItems' | 'deleteItems' | 'upsertUsers' | 'deleteUsers' | 'insertEvents' | 'insertTriples';
+export type WriteOp =
+  | 'upsertItems'
+  | 'deleteItems'
+  | 'upsertUsers'
+  | 'deleteUsers'
+  | 'insertEvents'
+  | 'insertTriples'
+  | 'putVectors'
+  | 'deleteVectors'
+  | 'dropVectors';

@@ -2,7 +2,8 @@
  * Where the SQLite store's writes run: on a dedicated writer thread for files, in-process for
  * `:memory:` (a second connection would see another, empty database).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../../core/worker.js';
 import type { DB } from './database.js';
 import { SqliteWrites, type WriteOp } from './sqlite-writes.js';
 
@@ -31,18 +32,6 @@ interface Reply {
   id: number;
   result?: unknown;
   error?: { message: string; name: string; code?: string };
-}
-
-/**
- * Compiled, the worker is a .js file beside this one. Under the TypeScript loader (tests, tsx) it
- * is .ts, and Node 20 does not apply the loader to a worker's entry module, so a small bootstrap
- * registers it inside the worker first.
- */
-function startWorker(url: URL, workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(url, { workerData });
-  const source = url.href.replace(/\.js$/, '.ts');
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 /**
