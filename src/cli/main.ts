@@ -12,6 +12,7 @@ import { generateCommand } from './commands/generate.js';
 import { statsCommand } from './commands/stats.js';
 import { evalCommand } from './commands/eval.js';
 import { trainCommand } from './commands/train.js';
+import { embedCommand } from './commands/embed.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,6 +34,7 @@ function program(): Command {
   statsCommand(cli);
   evalCommand(cli);
   trainCommand(cli);
+  embedCommand(cli);
   for (const command of cli.commands) command.exitOverride();
   return cli;
 }

@@ -11,6 +11,7 @@ import { Markov } from './markov.js';
 import { Popular, Trending } from './popular.js';
 import { TextBm25, type TextBm25Options } from './text-bm25.js';
 import { VectorProfile, useLiteVectors } from './vector-profile.js';
+import { adaptedVectors, catalogVectors } from './vector-adapted.js';
 import type { ParamValue, Recommender, Snapshot } from './types.js';
 
 type Params = Record<string, ParamValue>;
@@ -94,6 +95,20 @@ export const MODELS: readonly ModelSpec[] = [
     create: (p) => new VectorProfile('vector-use-lite', useLiteVectors, p as Record<string, number>),
     load: (s) => VectorProfile.load(s, useLiteVectors),
     grid: cross({ recency: [0.5, 0.8, 1] }),
+  },
+  {
+    name: 'vector-adapted',
+    description: 'use-lite vectors adapted to co-interactions by a contrastive projection, recency-weighted profile',
+    create: (p) => new VectorProfile('vector-adapted', adaptedVectors, { mode: 'lexical', ...p }),
+    load: (s) => VectorProfile.load(s, adaptedVectors),
+    grid: cross({ recency: [0.8, 1] }),
+  },
+  {
+    name: 'vector-catalog',
+    description: "the shop's own n-gram encoder trained on its text and co-interactions, recency-weighted profile",
+    create: (p) => new VectorProfile('vector-catalog', catalogVectors, p as Record<string, number>),
+    load: (s) => VectorProfile.load(s, catalogVectors),
+    grid: cross({ recency: [0.8, 1] }),
   },
 ];
 

@@ -31,11 +31,10 @@ export class TextBm25 implements Recommender {
     this.params = { recency: options.recency ?? 0.8, maxHistory: options.maxHistory ?? 50, k1: options.k1 ?? 1.2, b: options.b ?? 0.75 };
   }
 
-  fit(data: TrainData, _options: FitOptions): Promise<void> {
+  async fit(data: TrainData, _options: FitOptions): Promise<void> {
     const texts = data.content?.texts;
     if (!texts || texts.every((t) => t === '')) throw new ModelNotApplicable(this.name, 'the catalog has no item text');
     this.setIndex(Bm25Index.build(texts.map(analyze), { k1: this.params.k1, b: this.params.b }));
-    return Promise.resolve();
   }
 
   private setIndex(index: Bm25Index): void {
