@@ -30,7 +30,7 @@ export interface SyncReport {
   refused: Array<{ itemId: string; reason: string }>;
 }
 
-export interface SyncOptions extends Pick<EmbedAllOptions, 'threads' | 'progress' | 'signal'> {
+export interface SyncOptions extends Pick<EmbedAllOptions, 'threads' | 'progress' | 'signal' | 'pool'> {
   /** Vectors written per store transaction (default 1,000). */
   writeBatch?: number;
 }

@@ -10,8 +10,8 @@ import type { ItemInput } from '../core/schema.js';
 import { IdMap } from '../data/id-map.js';
 import { itemText } from '../embed/item-text.js';
 import { syncItemVectors, textHash, type SyncReport } from '../embed/item-embeddings.js';
-import type { EmbedderSpec } from '../embed/providers.js';
-import { embedTolerant } from '../embed/tolerant.js';
+import { EmbedPool, embedAll } from '../embed/pipeline.js';
+import { runsLocally, type EmbedderSpec } from '../embed/providers.js';
 import type { Embedder } from '../embed/types.js';
 import type { Store } from '../store/types.js';
 
@@ -43,6 +43,8 @@ export class SemanticIndex {
   private queue: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private running: Promise<unknown> = Promise.resolve();
+  /** Threads that embed for this index (local providers): the event loop never runs the model. */
+  private readonly pool: EmbedPool | undefined;
 
   constructor(
     readonly embedder: Embedder,
@@ -51,6 +53,7 @@ export class SemanticIndex {
     private readonly options: { threads?: number } = {},
   ) {
     this.index = createVectorIndex(embedder.dimensions, 0);
+    this.pool = runsLocally(spec) ? new EmbedPool(spec, options.threads ?? 2) : undefined;
   }
 
   /** Embeds what changed in the catalog, then rebuilds the index from the store's vectors. */
@@ -66,6 +69,7 @@ export class SemanticIndex {
     try {
       const report = await syncItemVectors(this.store, this.spec, this.embedder, {
         threads: this.options.threads,
+        pool: this.pool,
         signal: this.abort.signal,
         progress: (done, total) => (this.progress = { done, total }),
       });
@@ -108,7 +112,11 @@ export class SemanticIndex {
       const gone = todo.filter((t) => t.text.trim() === '').map((t) => t.item.id);
       const changed = todo.filter((t) => t.text.trim() !== '');
       if (changed.length) {
-        const { vectors, errors } = await embedTolerant(this.embedder, changed.map((t) => t.text));
+        const { vectors, errors } = await embedAll(
+          this.spec,
+          changed.map((t) => t.text),
+          { embedder: this.embedder, pool: this.pool },
+        );
         const d = this.embedder.dimensions;
         const rows = changed.flatMap((t, i) =>
           errors[i] === null ? [{ itemId: t.item.id, textHash: textHash(t.text), vector: vectors.subarray(i * d, (i + 1) * d) }] : [],
@@ -161,6 +169,7 @@ export class SemanticIndex {
   async close(): Promise<void> {
     this.abort.abort(new Error('the semantic index is closing'));
     await Promise.all([this.running, this.queue]);
+    await this.pool?.close();
     await this.embedder.close?.();
   }
 
