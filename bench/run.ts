@@ -4,6 +4,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { embedBenchmark } from './embed.js';
 import { ingestBenchmark } from './ingest.js';
 import { trainBenchmark } from './train.js';
 
@@ -14,6 +15,7 @@ export interface BenchResult {
 }
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
+  embed: embedBenchmark,
   ingest: ingestBenchmark,
   train: trainBenchmark,
 };

@@ -256,6 +256,7 @@ for (const backend of BACKENDS) {
       // Replacing one item's vector leaves the other embedder's untouched.
       await store.vectors.put('enc-1', [{ itemId: 'a', textHash: 'h-a2', vector: v(0, 0, 1) }]);
       assert.deepEqual(await store.vectors.hashes('enc-1'), new Map([['a', 'h-a2'], ['b', 'h-b']]));
+      assert.deepEqual(await store.vectors.hashes('enc-1', ['b', 'c', 'b']), new Map([['b', 'h-b']]));
       const got = await store.vectors.get('enc-1', ['a', 'b', 'missing']);
       assert.deepEqual([...got.keys()].sort(), ['a', 'b']);
       assert.deepEqual([...(got.get('a') as Float32Array)], [0, 0, 1]);

@@ -174,7 +174,7 @@ export class HnswIndex implements VectorIndex {
       quantization: ScalarKind.F32,
       connectivity: options.connectivity ?? 16,
       expansion_add: options.expansionAdd ?? 128,
-      expansion_search: options.expansionSearch ?? 128,
+      expansion_search: options.expansionSearch ?? 64,
       multi: false,
     });
     this.exact = new BruteForceIndex(dimensions);

@@ -27,6 +27,7 @@ import type { ParamValue, Snapshot } from '../models/types.js';
 import { trainProjection, type FeatureRows, type ProjectionOptions } from './contrastive.js';
 import { prepareText } from './text.js';
 import { normalise, type Embedder } from './types.js';
+import { QueryCache } from './query-cache.js';
 
 /** The contrastive trainer's knobs the catalog passes through. */
 export type CatalogTraining = Pick<ProjectionOptions, 'temperature' | 'epochs' | 'batchSize' | 'learningRate' | 'negatives' | 'onEpoch'>;
@@ -242,8 +243,7 @@ export class CatalogEmbedder implements Embedder {
   /** Bucket → trained row, or −1. Empty when nothing was trained. */
   private readonly rowOf: Int32Array;
   private readonly z: Float64Array;
-  private readonly cache = new Map<string, Float32Array>();
-  private readonly cacheSize: number;
+  private readonly cache: QueryCache;
 
   private constructor(
     private readonly state: CatalogState,
@@ -254,7 +254,7 @@ export class CatalogEmbedder implements Embedder {
     this.rowOf = new Int32Array(state.trainedBuckets.length > 0 ? 2 ** state.bits : 0).fill(-1);
     for (let c = 0; c < state.trainedBuckets.length; c++) this.rowOf[state.trainedBuckets[c] as number] = c;
     this.z = new Float64Array(state.dimensions);
-    this.cacheSize = cacheSize;
+    this.cache = new QueryCache(cacheSize);
     this.id = `${MODEL}@${digest(state)}`;
   }
 
@@ -364,16 +364,7 @@ export class CatalogEmbedder implements Embedder {
 
   async embedQuery(text: string): Promise<Float32Array> {
     const prepared = prepareText(text, this.state.maxChars);
-    const hit = this.cache.get(prepared);
-    if (hit) {
-      this.cache.delete(prepared);
-      this.cache.set(prepared, hit);
-      return hit;
-    }
-    const vector = this.encode(prepared);
-    this.cache.set(prepared, vector);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    return vector;
+    return this.cache.get(prepared, () => Promise.resolve(this.encode(prepared)));
   }
 
   async embedBatch(texts: readonly string[]): Promise<Float32Array[]> {

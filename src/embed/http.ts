@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ShopfusionError } from '../core/errors.js';
 import { prepareText } from './text.js';
 import { normalise, type Embedder } from './types.js';
+import { QueryCache } from './query-cache.js';
 
 export interface HttpEmbedderOptions {
   /** Server root, with or without a trailing `/v1` (`http://localhost:11434`, `https://api.openai.com/v1`). */
@@ -68,9 +69,8 @@ export class HttpEmbedder implements Embedder {
   private readonly maxBackoffMs: number;
   private readonly batchSize: number;
   private readonly maxChars: number;
-  private readonly cacheSize: number;
   /** Promises, so that concurrent requests for one query share one round trip. */
-  private readonly cache = new Map<string, Promise<Float32Array>>();
+  private readonly cache: QueryCache;
   private readonly closing = new AbortController();
   private expected: number | undefined;
   /** Whether `expected` came from the options (a configuration mismatch) or from an earlier answer. */
@@ -107,7 +107,7 @@ export class HttpEmbedder implements Embedder {
     this.maxBackoffMs = nonNegative('maxBackoffMs', options.maxBackoffMs, 20_000);
     this.batchSize = positive('batchSize', options.batchSize, 64);
     this.maxChars = positive('maxChars', options.maxChars, 2_000);
-    this.cacheSize = nonNegative('cacheSize', options.cacheSize, 10_000);
+    this.cache = new QueryCache(nonNegative('cacheSize', options.cacheSize, 10_000));
   }
 
   /** Builds the embedder and sends one probe, so that `dimensions` is known and the endpoint is known to work. */
@@ -130,21 +130,7 @@ export class HttpEmbedder implements Embedder {
 
   async embedQuery(text: string): Promise<Float32Array> {
     const prepared = prepareText(text, this.maxChars);
-    const hit = this.cache.get(prepared);
-    if (hit) {
-      // Refresh its place in the LRU order.
-      this.cache.delete(prepared);
-      this.cache.set(prepared, hit);
-      return hit;
-    }
-    const pending = this.send([prepared]).then((vectors) => vectors[0] as Float32Array);
-    this.cache.set(prepared, pending);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    // A failure is not an answer: the next call tries again.
-    pending.catch(() => {
-      if (this.cache.get(prepared) === pending) this.cache.delete(prepared);
-    });
-    return pending;
+    return this.cache.get(prepared, () => this.send([prepared]).then((vectors) => vectors[0] as Float32Array));
   }
 
   async embedBatch(texts: readonly string[]): Promise<Float32Array[]> {

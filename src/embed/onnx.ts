@@ -16,6 +16,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ShopfusionError } from '../core/errors.js';
 import { prepareText } from './text.js';
 import { normalise, type Embedder } from './types.js';
+import { QueryCache } from './query-cache.js';
 
 export type OnnxPooling = 'mean' | 'cls';
 
@@ -89,8 +90,7 @@ export class OnnxEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
   private readonly batchSize: number;
-  private readonly cacheSize: number;
-  private readonly cache = new Map<string, Float32Array>();
+  private readonly cache: QueryCache;
 
   private constructor(
     private readonly plan: Plan,
@@ -101,7 +101,7 @@ export class OnnxEmbedder implements Embedder {
     this.id = id;
     this.dimensions = dimensions;
     this.batchSize = options.batchSize ?? 32;
-    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cache = new QueryCache(options.cacheSize ?? 10_000);
   }
 
   /** Reads the folder, opens an onnxruntime session and runs one probe text to learn the dimensions. */
@@ -174,17 +174,7 @@ export class OnnxEmbedder implements Embedder {
 
   async embedQuery(text: string): Promise<Float32Array> {
     const prepared = this.prepare(text);
-    const hit = this.cache.get(prepared);
-    if (hit) {
-      // Refresh its place in the LRU order.
-      this.cache.delete(prepared);
-      this.cache.set(prepared, hit);
-      return hit;
-    }
-    const [vector] = await runBatch(this.plan, [encode(this.plan, prepared)]);
-    this.cache.set(prepared, vector as Float32Array);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    return vector as Float32Array;
+    return this.cache.get(prepared, async () => (await runBatch(this.plan, [encode(this.plan, prepared)]))[0] as Float32Array);
   }
 
   async embedBatch(texts: readonly string[]): Promise<Float32Array[]> {

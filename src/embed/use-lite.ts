@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { ShopfusionError } from '../core/errors.js';
 import { hasLatinLetters, prepareText } from './text.js';
 import { normalise, type Embedder } from './types.js';
+import { QueryCache } from './query-cache.js';
 
 interface UseModel {
   embed(input: string[]): Promise<number[][]>;
@@ -32,8 +33,7 @@ export class UseLiteEmbedder implements Embedder {
   readonly dimensions = 512;
   private readonly maxChars: number;
   private readonly batchSize: number;
-  private readonly cacheSize: number;
-  private readonly cache = new Map<string, Float32Array>();
+  private readonly cache: QueryCache;
 
   private constructor(
     private readonly model: UseModel,
@@ -41,7 +41,7 @@ export class UseLiteEmbedder implements Embedder {
   ) {
     this.maxChars = options.maxChars ?? 1_000;
     this.batchSize = options.batchSize ?? 64;
-    this.cacheSize = options.cacheSize ?? 10_000;
+    this.cache = new QueryCache(options.cacheSize ?? 10_000);
   }
 
   /** Loads the bundled weights from disk (about 0.2 s). */
@@ -67,17 +67,7 @@ export class UseLiteEmbedder implements Embedder {
 
   async embedQuery(text: string): Promise<Float32Array> {
     const prepared = this.prepare(text);
-    const hit = this.cache.get(prepared);
-    if (hit) {
-      // Refresh its place in the LRU order.
-      this.cache.delete(prepared);
-      this.cache.set(prepared, hit);
-      return hit;
-    }
-    const [vector] = await this.forward([prepared]);
-    this.cache.set(prepared, vector as Float32Array);
-    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-    return vector as Float32Array;
+    return this.cache.get(prepared, async () => (await this.forward([prepared]))[0] as Float32Array);
   }
 
   async embedBatch(texts: readonly string[]): Promise<Float32Array[]> {
