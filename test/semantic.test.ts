@@ -6,6 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ItemInput } from '../src/core/schema.js';
 import { syncItemVectors } from '../src/embed/item-embeddings.js';
 import { UseLiteEmbedder } from '../src/embed/use-lite.js';
+import { DEFAULT_CONFIG } from '../src/core/config.js';
+import { ModelRepository } from '../src/models/repository.js';
+import { ModelServing } from '../src/models/serving.js';
+import { trainModels } from '../src/models/train.js';
 import { buildApp } from '../src/serve/app.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
@@ -102,6 +106,21 @@ describe('semantic layer over the API (use-lite)', () => {
     const after = (await app.inject('/items/tee-red/similar?channel=vector/similar-items&k=20')).json<{ data: Array<{ itemId: string }> }>();
     assert.ok(!after.data.some((d) => d.itemId === 'tee-new'));
     assert.equal((await store.vectors.hashes('use-lite@0.2.0', ['tee-new'])).size, 0);
+  });
+
+  test('content models train from the store, reusing its vectors, and serve like any model', async () => {
+    const lines: string[] = [];
+    const repository = new ModelRepository(join(tempDir(), 'models'));
+    const trained = await trainModels({ store, repository, models: ['text-bm25', 'vector-use-lite'], weights: DEFAULT_CONFIG.events.weights, log: (l) => lines.push(l) });
+    assert.deepEqual(trained.map((t) => [t.model, t.skipped]), [['text-bm25', undefined], ['vector-use-lite', undefined]]);
+    assert.ok(lines.some((l) => /use-lite@0.2.0: 0 items embedded, 7 unchanged/.test(l)), lines.join('\n'));
+    const serving = new ModelServing(repository, 'vector-use-lite');
+    serving.reload();
+    const available = (ids: readonly string[]) => store.items.available(ids);
+    const similar = await serving.similar('vector-use-lite', 'pan', 1, available);
+    assert.equal(similar.data[0]?.itemId, 'knife');
+    const bm25 = await serving.similar('text-bm25', 'tee-red', 1, available);
+    assert.equal(bm25.data[0]?.itemId, 'tee-blue');
   });
 
   test('POST /embed returns similarities and nearest items; bad text is a 400 naming its position', async () => {

@@ -5,10 +5,11 @@
 import type { EventType } from '../core/schema.js';
 import { interactionsFromStore } from '../data/from-store.js';
 import { buildTrainData } from '../data/interactions.js';
+import { contentFromStore } from '../embed/store-content.js';
 import type { Store } from '../store/types.js';
 import { modelSpec } from './registry.js';
 import { newVersion, type ModelRepository } from './repository.js';
-import { ModelNotApplicable } from './types.js';
+import { ModelNotApplicable, type TrainData } from './types.js';
 
 export interface TrainOptions {
   store: Store;
@@ -31,11 +32,13 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModel[]
   const log = options.log ?? (() => {});
   for (const name of options.models) modelSpec(name);
   const ia = await interactionsFromStore(options.store);
-  const data = buildTrainData(ia, undefined, {
+  const data: TrainData = buildTrainData(ia, undefined, {
     scheme: 'events',
     weights: options.weights,
     halfLifeDays: options.halfLifeDays,
   });
+  // Text and vectors are read only if a content model asks for them.
+  data.content = await contentFromStore(options.store, ia.items.ids, { log });
   log(`training on ${ia.length} events: ${ia.users.size} users, ${ia.items.size} items, ${data.matrix.nnz} positive pairs`);
   const out: TrainedModel[] = [];
   for (const name of options.models) {
