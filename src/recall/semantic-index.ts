@@ -58,7 +58,8 @@ export class SemanticIndex {
 
   /** Embeds what changed in the catalog, then rebuilds the index from the store's vectors. */
   sync(): Promise<SyncReport> {
-    const run = this.runSync();
+    // One sync at a time: a second one runs after the first and sees what it wrote.
+    const run = this.running.then(() => this.runSync());
     this.running = run.catch(() => {});
     return run;
   }

@@ -25,13 +25,17 @@ export function serveCommand(cli: Command): void {
       const flags: Record<string, unknown> = {};
       if (Object.keys(server).length) flags.server = server;
       if (!options.demo) flags.demo = { loadIfEmpty: false };
-      const config = configFrom(command.optsWithGlobals<GlobalOptions>(), flags);
+      let config = configFrom(command.optsWithGlobals<GlobalOptions>(), flags);
       // Loaded here, not at the top: other commands start faster without the HTTP stack.
       const { buildApp } = await import('../../serve/app.js');
       const { loadDemoShop } = await import('../../ingest/demo/load-demo.js');
       const store = openStore(config.store);
+      const loadDemo = config.demo.loadIfEmpty && (await store.isEmpty());
+      // The catalog is embedded once the demo shop is in, not while the store is still empty.
+      if (loadDemo) config = configFrom(command.optsWithGlobals<GlobalOptions>(), { ...flags, embedding: { onStart: false } });
       const app = await buildApp({ store, config });
-      if (config.demo.loadIfEmpty && (await store.isEmpty())) {
+      const headers = config.server.apiKey ? { authorization: `Bearer ${config.server.apiKey}` } : {};
+      if (loadDemo) {
         app.log.info({ events: config.demo.events, seed: config.demo.seed }, 'store is empty: loading the demo shop');
         const counts = await loadDemoShop(store, { unknownItems: config.events.unknownItems }, { events: config.demo.events, seed: config.demo.seed });
         app.log.info(counts, 'demo shop loaded');
@@ -42,7 +46,10 @@ export function serveCommand(cli: Command): void {
           const { trainModels } = await import('../../models/train.js');
           const trained = await trainModels({ store, repository, models: config.models.train, weights: config.events.weights });
           app.log.info({ models: trained.map((t) => `${t.model}@${t.version ?? 'skipped'}`) }, 'trained models on the demo shop');
-          await app.inject({ method: 'POST', url: '/models/reload', headers: config.server.apiKey ? { authorization: `Bearer ${config.server.apiKey}` } : {} });
+          await app.inject({ method: 'POST', url: '/models/reload', headers });
+        }
+        if (config.embedding.provider !== 'none') {
+          await app.inject({ method: 'POST', url: '/embedding/sync', headers });
         }
       }
       if (config.server.apiKey === undefined && !LOOPBACK.has(config.server.host)) {

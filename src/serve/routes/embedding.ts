@@ -77,6 +77,27 @@ export function embeddingRoutes({ semantic }: RouteContext) {
       },
     );
 
+    app.post<{ Querystring: { wait?: boolean } }>(
+      '/embedding/sync',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['embedding'],
+          summary: 'Embed new and changed catalog items now (after a bulk import straight into the store).',
+          description: 'Answers 202 at once with the index status, or with `wait=true` 200 with the run\'s counts when it is done.',
+          querystring: Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+          response: { 200: Type.Record(Type.String(), Type.Unknown()), 202: SemanticStatusSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const index = requireSemantic(semantic);
+        const run = index.sync();
+        if (request.query.wait) return run;
+        run.catch((error: Error) => request.log.error({ err: error }, 'embedding the catalog failed'));
+        return reply.code(202).send(index.status());
+      },
+    );
+
     app.get(
       '/embedding',
       {
