@@ -67,6 +67,13 @@ describe('semantic layer over the API (use-lite)', () => {
     assert.equal(status.lastSync.embedded, 7);
     assert.equal(status.lastSync.withoutVector, 2);
     assert.deepEqual(status.lastSync.refused.map((r) => r.itemId), ['chinese']);
+    // Items written straight into the store (a bulk import) are embedded on request.
+    await store.items.upsert([{ id: 'hose', title: 'Garden hose 50 ft' }], 1);
+    const sync = await app.inject({ method: 'POST', url: '/embedding/sync?wait=true' });
+    assert.equal(sync.statusCode, 200);
+    assert.deepEqual(sync.json<{ embedded: number; unchanged: number }>(), { ...sync.json<object>(), embedded: 1, unchanged: 7 });
+    await store.items.delete(['hose']);
+    await app.inject({ method: 'POST', url: '/embedding/sync?wait=true' });
     const stats = (await app.inject('/stats')).json<{ embedding: { state: string }; vectors: unknown }>();
     assert.equal(stats.embedding.state, 'ready');
     assert.deepEqual(stats.vectors, [{ embedder: 'use-lite@0.2.0', vectors: 7, dimensions: 512 }]);
