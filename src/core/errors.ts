@@ -38,6 +38,11 @@ export const ERROR_CATALOG = {
     kind: 'internal',
     summary: 'The embedding endpoint is unreachable, timed out, refused the request or returned unusable vectors.',
   },
+  extractor_unavailable: {
+    status: 502,
+    kind: 'internal',
+    summary: 'The attribute-extraction endpoint (an LLM) is unreachable, timed out or answered something unusable.',
+  },
   not_configured: { status: 409, kind: 'user', summary: 'The feature is turned off in this server\'s configuration.' },
   not_ready: { status: 503, kind: 'internal', summary: 'The server is starting or shutting down.' },
   internal_error: { status: 500, kind: 'internal', summary: 'An unexpected failure inside the server.' },
