@@ -20,6 +20,15 @@ export interface VectorProfileOptions {
 /** Turns the training data into item vectors; the variant's one difference. */
 export type VectorSource = (data: TrainData, options: FitOptions, params: Record<string, number | string | boolean>) => Promise<ItemVectors>;
 
+/** The profile's own parameters: they do not change the item vectors. */
+const PROFILE_PARAMS = new Set(['recency', 'maxHistory']);
+
+/**
+ * Item vectors per training data and source settings: candidates of a parameter search that
+ * differ only in profile parameters share one (possibly long) training of the vectors.
+ */
+const sharedVectors = new WeakMap<TrainData, Map<string, Promise<ItemVectors>>>();
+
 export class VectorProfile implements Recommender {
   readonly params: Record<string, number | string | boolean>;
   private vectors?: ItemVectors;
@@ -37,7 +46,17 @@ export class VectorProfile implements Recommender {
 
   async fit(data: TrainData, options: FitOptions): Promise<void> {
     if (!data.content || data.content.texts.every((t) => t === '')) throw new ModelNotApplicable(this.name, 'the catalog has no item text');
-    this.setVectors(await this.source(data, options, this.params));
+    const settings = Object.entries(this.params).filter(([key]) => !PROFILE_PARAMS.has(key));
+    const key = JSON.stringify([this.name, this.source.name, options.seed, settings]);
+    let byKey = sharedVectors.get(data);
+    if (!byKey) sharedVectors.set(data, (byKey = new Map()));
+    let vectors = byKey.get(key);
+    if (!vectors) {
+      vectors = this.source(data, options, this.params);
+      byKey.set(key, vectors);
+      vectors.catch(() => byKey.delete(key));
+    }
+    this.setVectors(await vectors);
   }
 
   private setVectors(vectors: ItemVectors): void {
