@@ -2,7 +2,9 @@
  * The seam every behaviour model implements (after implicit's base: fit, recommend, similar items,
  * save/load). Models work on dense indices 0..numUsers-1 / 0..numItems-1; id maps live outside.
  */
+import type { Item } from '../core/schema.js';
 import type { Csr } from '../data/csr.js';
+import type { Triple } from '../store/types.js';
 
 /** Training data, built once per split and shared by every model. */
 export interface TrainData {
@@ -25,6 +27,10 @@ export interface ItemContent {
   texts: readonly string[];
   /** Every item's vector from an embedding provider (`use-lite`, ...), computed once and shared. */
   vectors(provider: string): Promise<ItemVectors>;
+  /** Each item's catalog record (brand, categories, attributes), where the source has them. */
+  records?: ReadonlyArray<Item | undefined>;
+  /** Knowledge-graph triples about the items (external entities, links), where the source has them. */
+  triples?: readonly Triple[];
 }
 
 export interface ItemVectors {

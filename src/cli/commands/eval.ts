@@ -16,6 +16,7 @@ interface EvalCliOptions {
   search: boolean;
   out?: string;
   embedCache: string;
+  kg?: string;
 }
 
 const TABLE_METRICS = ['ndcg@10', 'hr@10', 'recall@10', 'precision@10', 'mrr@10', 'map@10', 'coverage@10'];
@@ -42,6 +43,7 @@ export function evalCommand(cli: Command): void {
     .option('-k, --k <list>', 'cut-offs, comma-separated', parseKs, [5, 10, 20])
     .option('--seed <n>', 'seed of the split and the models', parseInteger('--seed', 0, 2 ** 31 - 1), 42)
     .option('--no-search', 'use default parameters instead of searching on the validation split')
+    .option('--kg <folder>', 'knowledge-graph triples to load with the dataset (RecBole .kg + .link whose links name its item ids)')
     .option('--embed-cache <dir>', 'folder that keeps item vectors between runs on the same dataset', './data/embed-cache')
     .option('-o, --out <file.json>', 'write the JSON report, a Markdown report and SVG charts beside it')
     .action(async (options: EvalCliOptions) => {
@@ -50,12 +52,12 @@ export function evalCommand(cli: Command): void {
       const { evaluate } = await import('../../eval/harness.js');
       const { writeReport } = await import('../../eval/report.js');
       const started = performance.now();
-      const { interactions, texts } = await loadDataset(options.format, options.dataset);
+      const { interactions, texts, items, triples } = await loadDataset(options.format, options.dataset, options.kg ? { kg: options.kg } : {});
       console.error(`loaded ${interactions.length.toLocaleString('en-US')} interactions, ${interactions.users.size} users, ${interactions.items.size} items`);
       const report = await evaluate({
         dataset: options.dataset,
         interactions,
-        content: itemContent(texts, { log: (line) => console.error(line), cacheDir: options.embedCache }),
+        content: { ...itemContent(texts, { log: (line) => console.error(line), cacheDir: options.embedCache }), records: items, triples },
         protocol: options.protocol,
         models: options.models,
         ks: options.k,
