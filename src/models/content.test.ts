@@ -112,3 +112,29 @@ describe('vector-adapted', () => {
     }
   });
 });
+
+describe('graph-ppr', () => {
+  it('reaches an item nobody interacted with through the brand it shares with the history', async () => {
+    const { GraphPpr } = await import('./graph-ppr.js');
+    const records = [
+      { id: 'a', brand: 'Acme', categories: ['Tools'], available: true, createdAt: '', updatedAt: '' },
+      { id: 'b', brand: 'Acme', categories: ['Tools'], available: true, createdAt: '', updatedAt: '' },
+      { id: 'c', brand: 'Other', categories: ['Kitchen'], available: true, createdAt: '', updatedAt: '' },
+      { id: 'd', brand: 'Other', categories: ['Kitchen'], available: true, createdAt: '', updatedAt: '' },
+    ];
+    // Users 0 and 1 take a then c; item b has no interaction at all, d only from user 2.
+    const train: TrainData = {
+      ...trainDataFromPairs([[0, 0], [0, 2], [1, 0], [1, 2], [2, 3]], 3, 4),
+      content: { ...content(['', '', '', '']), records, itemIds: ['a', 'b', 'c', 'd'] },
+    };
+    const model = new GraphPpr({ factWeight: 1 });
+    await model.fit(train, { seed: 1 });
+    const out = new Float32Array(4);
+    model.score(2, Int32Array.of(3), out);
+    // From d: its brand and category lead to c, its co-users' items lead nowhere else.
+    assert.equal(ranking(out, [3])[0], 2);
+    model.score(0, Int32Array.of(0), out);
+    assert.ok((out[1] as number) > 0, 'the cold item b is reached through brand Acme');
+    assert.throws(() => model.save(), /runs it live/);
+  });
+});

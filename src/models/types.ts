@@ -27,6 +27,8 @@ export interface ItemContent {
   texts: readonly string[];
   /** Every item's vector from an embedding provider (`use-lite`, ...), computed once and shared. */
   vectors(provider: string): Promise<ItemVectors>;
+  /** Each item's id (the catalog's and the triples' name for it). */
+  itemIds?: readonly string[];
   /** Each item's catalog record (brand, categories, attributes), where the source has them. */
   records?: ReadonlyArray<Item | undefined>;
   /** Knowledge-graph triples about the items (external entities, links), where the source has them. */

@@ -57,7 +57,7 @@ export function evalCommand(cli: Command): void {
       const report = await evaluate({
         dataset: options.dataset,
         interactions,
-        content: { ...itemContent(texts, { log: (line) => console.error(line), cacheDir: options.embedCache }), records: items, triples },
+        content: { ...itemContent(texts, { log: (line) => console.error(line), cacheDir: options.embedCache }), records: items, triples, itemIds: interactions.items.ids },
         protocol: options.protocol,
         models: options.models,
         ks: options.k,
