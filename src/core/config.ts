@@ -79,6 +79,29 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    graph: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Build the knowledge graph at start and serve graph/ppr, explanations and the /graph routes.' }),
+        alpha: Type.Number({
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          description: 'Restart probability of the personalised PageRank walk: higher stays nearer the seeds.',
+        }),
+        relations: Type.Optional(
+          Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.Number({ minimum: 0, maximum: 1000 }), {
+            description:
+              'Relations the walk follows, both ways, with their relative weights ({"bought_together": 2, "made_by": 1}); ' +
+              'every relation with weight 1 when absent. A relation this shop\'s graph lacks is ignored and reported by GET /graph.',
+          }),
+        ),
+        refreshSeconds: Type.Number({
+          minimum: 0.01,
+          maximum: 3600,
+          description: 'How often the walk is recompiled when the graph changed, so that no request pays for it.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
     datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
   },
   { additionalProperties: false },
@@ -111,6 +134,7 @@ export const DEFAULT_CONFIG: Config = {
   demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
   models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov'], default: 'itemknn', halfLifeDays: 0 },
   embedding: { provider: 'use-lite', threads: 2, onStart: true },
+  graph: { enabled: true, alpha: 0.3, refreshSeconds: 5 },
   datasets: '../shared/datasets',
 };
 
@@ -170,6 +194,14 @@ function parseLeaf(raw: string, schema: TSchema): unknown {
   }
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (type === 'array') return raw.split(',').map((part) => part.trim()).filter(Boolean);
+  if (type === 'object') {
+    // A map (graph.relations) comes as JSON; what does not parse is left for validation to name.
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
   return raw;
 }
 

@@ -29,6 +29,7 @@ export const ERROR_CATALOG = {
   forbidden: { status: 403, kind: 'auth', summary: 'The API key does not allow this operation.' },
   item_not_found: { status: 404, kind: 'user', summary: 'No item has this id.' },
   user_not_found: { status: 404, kind: 'user', summary: 'No user has this id.' },
+  entity_not_found: { status: 404, kind: 'user', summary: 'No entity of the knowledge graph has this key.' },
   model_not_found: { status: 404, kind: 'user', summary: 'No trained version of this model is loaded.' },
   route_not_found: { status: 404, kind: 'user', summary: 'No route matches the method and path.' },
   payload_too_large: { status: 413, kind: 'user', summary: 'The body is larger than the server accepts.' },

@@ -39,6 +39,12 @@ export interface IngestPolicy {
   now?: () => number;
   /** Told of every item batch after it is stored (the semantic index embeds new text from it). */
   onItems?: (items: readonly ItemInput[]) => void;
+  /**
+   * Told of every event batch that stored something: the records sent to the store (with their
+   * ids) and its counts. Records whose id was already stored are among them, counted in
+   * `duplicates` (the knowledge graph adds only the new ones).
+   */
+  onEvents?: (events: readonly EventRecord[], counts: { inserted: number; duplicates: number }) => void;
 }
 
 const checkItem = compileChecker<ItemInput>(ItemInput);
@@ -148,7 +154,9 @@ export function createIngestor(store: Store, policy: IngestPolicy) {
       }
       rejected.sort((a, b) => a.index - b.index);
       if ((options.atomic && rejected.length > 0) || records.length === 0) return { inserted: 0, duplicates: 0, rejected };
-      const counts = await store.events.insert(records.map((r) => r.record));
+      const stored = records.map((r) => r.record);
+      const counts = await store.events.insert(stored);
+      if (counts.inserted > 0) policy.onEvents?.(stored, counts);
       return { ...counts, rejected };
     },
   };

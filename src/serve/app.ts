@@ -19,8 +19,10 @@ import { eventRoutes } from './routes/events.js';
 import { popularRoutes } from './routes/popular.js';
 import { recommendationRoutes } from './routes/recommendations.js';
 import { embeddingRoutes } from './routes/embedding.js';
+import { graphRoutes } from './routes/graph.js';
 import { createEmbedder, embedderSpecFromConfig } from '../embed/providers.js';
 import { SemanticIndex } from '../recall/semantic-index.js';
+import { GraphIndex } from '../recall/graph-index.js';
 import type { RouteContext } from './context.js';
 import { ModelRepository } from '../models/repository.js';
 import { ModelServing } from '../models/serving.js';
@@ -149,17 +151,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const models = new ModelServing(new ModelRepository(config.models.dir), config.models.default);
   models.reload();
   const semantic = await startSemanticIndex(store, config, app);
+  const graph = startGraphIndex(store, config, app);
   const context: RouteContext = {
     store,
     config,
     ingest: createIngestor(store, {
       unknownItems: config.events.unknownItems,
-      ...(semantic
-        ? { onItems: (items) => void semantic.itemsChanged(items).catch((error: Error) => app.log.error({ err: error }, 'embedding new items failed')) }
+      ...(semantic || graph
+        ? {
+            onItems: (items) => {
+              graph?.itemsChanged(items);
+              void semantic?.itemsChanged(items).catch((error: Error) => app.log.error({ err: error }, 'embedding new items failed'));
+            },
+          }
         : {}),
+      ...(graph ? { onEvents: (events, counts) => graph.eventsInserted(events, counts) } : {}),
     }),
     models,
     ...(semantic ? { semantic } : {}),
+    ...(graph ? { graph } : {}),
   };
   await app.register(healthRoutes(context));
   await app.register(itemRoutes(context));
@@ -168,7 +178,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(popularRoutes(context));
   await app.register(recommendationRoutes(context));
   await app.register(embeddingRoutes(context));
+  await app.register(graphRoutes(context));
   return app;
+}
+
+/**
+ * The knowledge graph, built from the store in the background (the server answers meanwhile) and
+ * kept current by the ingestor's hooks. Deletes go straight to the store, so the graph hears of
+ * them from their routes' answers.
+ */
+function startGraphIndex(store: Store, config: Readonly<Config>, app: FastifyInstance): GraphIndex | undefined {
+  if (!config.graph.enabled) return undefined;
+  const graph = new GraphIndex(store, {
+    alpha: config.graph.alpha,
+    refreshSeconds: config.graph.refreshSeconds,
+    eventWeights: config.events.weights,
+    ...(config.graph.relations ? { relations: config.graph.relations } : {}),
+    onError: (error, what) => app.log.error({ err: error }, what),
+  });
+  graph.start();
+  app.addHook('onClose', () => graph.close());
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 200) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    const ids = () => ((request.body as { ids?: string[] } | undefined)?.ids ?? []);
+    const id = () => [(request.params as { id: string }).id];
+    if (route === 'POST /items/delete') graph.itemsDeleted(ids());
+    else if (route === 'DELETE /items/:id') graph.itemsDeleted(id());
+    else if (route === 'POST /users/delete') graph.usersDeleted(ids());
+    else if (route === 'DELETE /users/:id') graph.usersDeleted(id());
+  });
+  return graph;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Config } from '../core/config.js';
 import type { Ingestor } from '../ingest/batch.js';
 import type { ModelServing } from '../models/serving.js';
+import type { GraphIndex } from '../recall/graph-index.js';
 import type { SemanticIndex } from '../recall/semantic-index.js';
 import type { Store } from '../store/types.js';
 
@@ -12,6 +13,8 @@ export interface RouteContext {
   models: ModelServing;
   /** The live semantic index; absent when `embedding.provider` is none. */
   semantic?: SemanticIndex;
+  /** The live knowledge graph; absent when `graph.enabled` is false. */
+  graph?: GraphIndex;
 }
 
 /** Who may call a route: anyone, a read key (or the write key), or only the write key. */

@@ -48,6 +48,7 @@ export function serveCommand(cli: Command): void {
           app.log.info({ models: trained.map((t) => `${t.model}@${t.version ?? 'skipped'}`) }, 'trained models on the demo shop');
           await app.inject({ method: 'POST', url: '/models/reload', headers });
         }
+        if (config.graph.enabled) await app.inject({ method: 'POST', url: '/graph/rebuild', headers });
         if (config.embedding.provider !== 'none') {
           await app.inject({ method: 'POST', url: '/embedding/sync', headers });
         }

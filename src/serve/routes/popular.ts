@@ -6,6 +6,7 @@ import { parseDuration, toIso } from '../../core/ids.js';
 import { EVENT_TYPES, Item, type EventType } from '../../core/schema.js';
 import type { RouteContext } from '../context.js';
 import { SemanticStatusSchema } from './embedding.js';
+import { GraphStatusSchema } from './graph.js';
 import { errorResponses, NoQuery } from './common.js';
 
 const PopularQuery = Type.Object(
@@ -45,6 +46,7 @@ const StatsResponse = Type.Object({
   triples: Count,
   bytes: Type.Union([Type.Integer(), Type.Null()]),
   embedding: Type.Union([SemanticStatusSchema, Type.Null()], { description: 'The semantic index; null when embedding.provider is none.' }),
+  graph: Type.Union([GraphStatusSchema, Type.Null()], { description: 'The knowledge graph; null when graph.enabled is false.' }),
   vectors: Type.Array(Type.Object({ embedder: Type.String(), vectors: Count, dimensions: Count }), {
     description: 'Item vectors in the store, by embedder.',
   }),
@@ -60,7 +62,7 @@ function parseTypes(text: string): EventType[] {
   return types as EventType[];
 }
 
-export function popularRoutes({ store, config, semantic }: RouteContext) {
+export function popularRoutes({ store, config, semantic, graph }: RouteContext) {
   return async (app: FastifyInstance) => {
     app.get<{ Querystring: Static<typeof PopularQuery> }>(
       '/popular',
@@ -103,7 +105,7 @@ export function popularRoutes({ store, config, semantic }: RouteContext) {
         config: { access: 'read' },
         schema: { tags: ['stats'], summary: 'Counts of items, users, events, triples and vectors; the state of the semantic index.', querystring: NoQuery, response: { 200: StatsResponse, ...errorResponses } },
       },
-      async () => ({ ...(await store.stats()), embedding: semantic?.status() ?? null, vectors: await store.vectors.counts() }),
+      async () => ({ ...(await store.stats()), embedding: semantic?.status() ?? null, graph: graph?.status() ?? null, vectors: await store.vectors.counts() }),
     );
   };
 }

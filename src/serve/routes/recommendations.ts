@@ -5,43 +5,70 @@ import { ShopfusionError } from '../../core/errors.js';
 import type { RouteContext } from '../context.js';
 import { errorResponses, IdParams, NoQuery } from './common.js';
 import { requireSemantic } from './embedding.js';
+import { ExplanationSchema, requireGraph } from './graph.js';
+import { GraphPprChannel } from '../../recall/graph-channel.js';
 import type { RecallChannel, RecallContext } from '../../recall/types.js';
 import { VectorSimilarItems, VectorUserProfile } from '../../recall/vector-channels.js';
 
-const queryWith = (channels: string[]) =>
-  Type.Object(
-    {
-      model: Type.Optional(Type.String({ minLength: 1, description: 'A trained model (default: models.default).' })),
-      channel: Type.Optional(
-        Type.Unsafe<string>({ type: 'string', enum: channels, description: 'Answer from a recall channel instead of a trained model.' }),
-      ),
-      k: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
-    },
-    { additionalProperties: false },
-  );
-const UserQuery = queryWith(['vector/user-profile']);
-const ItemQuery = queryWith(['vector/similar-items']);
-type Query = Static<typeof UserQuery>;
+/** Explanations cost a bounded path search per item: at most this many items per request. */
+const MAX_EXPLAINED = 100;
+
+const queryFields = (channels: string[]) => ({
+  model: Type.Optional(Type.String({ minLength: 1, description: 'A trained model (default: models.default).' })),
+  channel: Type.Optional(
+    Type.Unsafe<string>({ type: 'string', enum: channels, description: 'Answer from a recall channel instead of a trained model.' }),
+  ),
+  k: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+});
+const UserQuery = Type.Object(
+  {
+    ...queryFields(['vector/user-profile', GraphPprChannel.ID]),
+    explain: Type.Boolean({
+      default: false,
+      description: `Explain each item by the best (at most 3) knowledge-graph paths from the user to it, whatever model or channel answered; k at most ${MAX_EXPLAINED}.`,
+    }),
+  },
+  { additionalProperties: false },
+);
+const ItemQuery = Type.Object(queryFields(['vector/similar-items', GraphPprChannel.ID]), { additionalProperties: false });
+type Query = Static<typeof ItemQuery>;
 
 const ListResponse = Type.Object({
   model: Type.String(),
   version: Type.String(),
-  data: Type.Array(Type.Object({ itemId: Type.String(), score: Type.Number() })),
+  data: Type.Array(
+    Type.Object({
+      itemId: Type.String(),
+      score: Type.Number(),
+      explanations: Type.Optional(Type.Array(ExplanationSchema, { description: 'With explain=true; empty when no path of three hops joins them.' })),
+    }),
+  ),
   fallback: Type.Optional(Type.String({ description: 'The model that answered instead: the asked one knew nothing of this user.' })),
 });
 
 /** How many of a user's latest events make up the history a model sees. */
 const HISTORY = 200;
 
-export function recommendationRoutes({ store, models, semantic }: RouteContext) {
+export function recommendationRoutes({ store, models, semantic, graph }: RouteContext) {
   const available = (ids: readonly string[]) => store.items.available(ids);
-  const channels = semantic ? [new VectorUserProfile(semantic), new VectorSimilarItems(semantic)] : [];
+  const channels: RecallChannel[] = [
+    ...(semantic ? [new VectorUserProfile(semantic), new VectorSimilarItems(semantic)] : []),
+    ...(graph ? [new GraphPprChannel(graph)] : []),
+  ];
+
+  /** The channel, or `not_configured` naming the part of the engine it needs. */
+  function channelNamed(name: string): RecallChannel {
+    const channel = channels.find((c) => c.id === name);
+    if (channel) return channel;
+    if (name === GraphPprChannel.ID) requireGraph(graph);
+    requireSemantic(semantic);
+    throw new ShopfusionError('validation_failed', `query.channel: unknown channel ${JSON.stringify(name)}`);
+  }
 
   /** A channel's top-k available items: over-fetches, drops unavailable ones, widens if short. */
   async function fromChannel(name: string, context: RecallContext, query: Query) {
     if (query.model !== undefined) throw new ShopfusionError('validation_failed', 'query: give either model or channel, not both');
-    requireSemantic(semantic);
-    const channel = channels.find((c) => c.id === name) as RecallChannel;
+    const channel = channelNamed(name);
     const dropped = new Set<string>();
     for (;;) {
       const result = await channel.recall(context, { k: query.k + dropped.size + 10, exclude: (id) => dropped.has(id) });
@@ -53,26 +80,38 @@ export function recommendationRoutes({ store, models, semantic }: RouteContext) 
   }
 
   return async (app: FastifyInstance) => {
-    app.get<{ Params: Static<typeof IdParams>; Querystring: Query }>(
+    app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof UserQuery> }>(
       '/users/:id/recommendations',
       {
         config: { access: 'read' },
         schema: {
           tags: ['recommendations'],
-          summary: "A user's top-k from a trained model.",
+          summary: "A user's top-k from a trained model or a recall channel, optionally explained.",
           description:
             "The model scores every item from what it learned of the user and the user's latest events; items the " +
-            'user already interacted with, unavailable and deleted items are left out.',
+            'user already interacted with, unavailable and deleted items are left out. `channel=graph/ppr` walks the ' +
+            'knowledge graph from the latest items; `explain=true` adds knowledge-graph paths to every item.',
           params: IdParams,
           querystring: UserQuery,
           response: { 200: ListResponse, 404: errorResponses[400], ...errorResponses },
         },
       },
       async (request) => {
-        const page = await store.events.list({ userId: request.params.id, limit: HISTORY, order: 'desc' });
+        const { explain, ...query } = request.query;
+        const index = explain ? requireGraph(graph) : undefined;
+        if (explain && query.k > MAX_EXPLAINED) {
+          throw new ShopfusionError('validation_failed', `query.k: must be <= ${MAX_EXPLAINED} with explain=true, got ${query.k}`, {
+            details: [{ path: 'query.k', message: `must be <= ${MAX_EXPLAINED} with explain=true` }],
+          });
+        }
+        const userId = request.params.id;
+        const page = await store.events.list({ userId, limit: HISTORY, order: 'desc' });
         const history = page.data.map((e) => e.itemId).reverse();
-        if (request.query.channel) return fromChannel(request.query.channel, { userId: request.params.id, history }, request.query);
-        return models.recommend(request.query.model, request.params.id, history, request.query.k, available);
+        const result = query.channel
+          ? await fromChannel(query.channel, { userId, history }, query)
+          : await models.recommend(query.model, userId, history, query.k, available);
+        if (!index) return result;
+        return { ...result, data: result.data.map((d) => ({ ...d, explanations: index.explain(userId, d.itemId, 3) })) };
       },
     );
 
