@@ -70,8 +70,9 @@ export function evalCommand(cli: Command): void {
         r.skipped ? [r.model, `skipped: ${r.skipped}`] : [r.model, ...TABLE_METRICS.map((m) => (r.metrics[m] ?? 0).toFixed(4)), r.fitSeconds.toFixed(1)],
       );
       console.log(`${report.dataset} — protocol ${report.protocol}, seed ${report.seed}: ${report.stats.train} train / ${report.stats.valid} valid / ${report.stats.test} test rows, ${report.stats.testUsers} test users`);
-      console.log(header.map((h, i) => (i === 0 ? h.padEnd(10) : h.padStart(12))).join(' '));
-      for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(12))).join(' '));
+      const width = Math.max(10, ...report.results.map((r) => r.model.length));
+      console.log(header.map((h, i) => (i === 0 ? h.padEnd(width) : h.padStart(12))).join(' '));
+      for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(width) : c.padStart(12))).join(' '));
       if (options.out) {
         const written = await writeReport(report, options.out);
         console.log(`wrote ${written.json}, ${written.markdown} and ${written.charts.length} charts`);
