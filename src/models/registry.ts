@@ -7,12 +7,14 @@ import { Als } from './als.js';
 import { Bpr } from './bpr.js';
 import { Ease } from './ease.js';
 import { ItemKnn, type ItemKnnOptions } from './item-knn.js';
+import { LightGcn } from './lightgcn.js';
 import { Markov } from './markov.js';
 import { Popular, Trending } from './popular.js';
 import { TextBm25, type TextBm25Options } from './text-bm25.js';
 import { VectorProfile, useLiteVectors } from './vector-profile.js';
 import { adaptedVectors, catalogVectors } from './vector-adapted.js';
-import type { ParamValue, Recommender, Snapshot } from './types.js';
+import { GraphPpr, type GraphPprOptions } from './graph-ppr.js';
+import { ModelNotApplicable, type ParamValue, type Recommender, type Snapshot } from './types.js';
 
 type Params = Record<string, ParamValue>;
 
@@ -69,6 +71,13 @@ export const MODELS: readonly ModelSpec[] = [
     grid: cross({ factors: [64], learningRate: [0.05], regularization: [0.03, 0.05, 0.1] }),
   },
   {
+    name: 'lightgcn',
+    description: 'LightGCN graph convolution over the user–item graph (He et al. 2020), BPR loss, Adam',
+    create: (p) => new LightGcn(p as ConstructorParameters<typeof LightGcn>[0]),
+    load: (s) => LightGcn.load(s),
+    grid: [{}],
+  },
+  {
     name: 'ease',
     description: 'EASE closed-form item autoencoder (Steck 2019), up to 6,000 items',
     create: (p) => new Ease(p as { regularization?: number }),
@@ -109,6 +118,15 @@ export const MODELS: readonly ModelSpec[] = [
     create: (p) => new VectorProfile('vector-catalog', catalogVectors, p as Record<string, number>),
     load: (s) => VectorProfile.load(s, catalogVectors),
     grid: cross({ recency: [0.8, 1] }),
+  },
+  {
+    name: 'graph-ppr',
+    description: 'personalised PageRank over the knowledge graph from the user\'s recent items (evaluation twin of the graph/ppr channel)',
+    create: (p) => new GraphPpr(p as GraphPprOptions),
+    load: () => {
+      throw new ModelNotApplicable('graph-ppr', 'it is served live from the store\'s graph (channel graph/ppr), not from a snapshot');
+    },
+    grid: cross({ alpha: [0.15], factWeight: [0.05, 0.2] }),
   },
 ];
 
