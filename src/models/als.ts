@@ -19,7 +19,7 @@ import {
   type AlsTask,
 } from './als-solve.js';
 import { AlsPool } from './als-threads.js';
-import { cosineRow, rowNorms } from './factors.js';
+import { cosineRow, dotAllRows, rowNorms } from './factors.js';
 import { Rng } from './random.js';
 import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
 
@@ -244,13 +244,7 @@ export class Als implements Recommender {
       x = this.foldVector;
       xu = 0;
     }
-    const y = this.items;
-    for (let i = 0; i < this.numItems; i++) {
-      const yi = i * f;
-      let s = 0;
-      for (let a = 0; a < f; a++) s += (x[xu + a] as number) * (y[yi + a] as number);
-      out[i] = s;
-    }
+    dotAllRows(x, xu, this.items, f, this.numItems, out);
   }
 
   /** Cosine similarity of item factors; items with all-zero factors score 0. */

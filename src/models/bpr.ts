@@ -7,7 +7,7 @@
  * Training is single-threaded and deterministic under `FitOptions.seed`. Hogwild-style parallel
  * SGD would be faster on many cores but gives a different model on every run.
  */
-import { cosineRow, rowNorms } from './factors.js';
+import { cosineRow, dotAllRows, meanOfRows, rowNorms } from './factors.js';
 import { Rng } from './random.js';
 import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
 
@@ -183,17 +183,9 @@ export class Bpr implements Recommender {
    * is the usual cheap stand-in. Writes `factors` values into `out`.
    */
   userVectorFromHistory(history: Int32Array, out: Float32Array): void {
-    const f = this.params.factors;
-    out.fill(0, 0, f);
-    let n = 0;
-    for (let h = 0; h < history.length; h++) {
-      const item = history[h] as number;
-      if (!(item >= 0 && item < this.numItems)) continue;
-      for (let a = 0; a < f; a++) out[a] = (out[a] as number) + (this.items[item * f + a] as number);
-      n++;
-    }
-    if (n > 1) for (let a = 0; a < f; a++) out[a] = (out[a] as number) / n;
+    meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
+
 
   /** x_uᵀy_i + b_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
   score(user: number, history: Int32Array, out: Float32Array): void {
@@ -205,13 +197,7 @@ export class Bpr implements Recommender {
       x = this.foldVector;
       xu = 0;
     }
-    const y = this.items;
-    for (let i = 0; i < this.numItems; i++) {
-      const yi = i * f;
-      let s = this.bias[i] as number;
-      for (let a = 0; a < f; a++) s += (x[xu + a] as number) * (y[yi + a] as number);
-      out[i] = s;
-    }
+    dotAllRows(x, xu, this.items, f, this.numItems, out, this.bias);
   }
 
   /** Cosine similarity of item factors (biases left out); items with all-zero factors score 0. */

@@ -31,3 +31,30 @@ export function cosineRow(m: Float32Array, norms: Float32Array, f: number, item:
     out[j] = s / (ni * nj);
   }
 }
+
+/**
+ * The mean of the rows of `items` named in `history` (repeats count as often as they occur; ids
+ * outside 0..numItems-1 are ignored), written into out[0..f); zeros for an empty history. The
+ * usual cheap fold-in of a visitor for models without a closed-form one.
+ */
+export function meanOfRows(items: Float32Array, f: number, numItems: number, history: Int32Array, out: Float32Array): void {
+  out.fill(0, 0, f);
+  let n = 0;
+  for (let h = 0; h < history.length; h++) {
+    const item = history[h] as number;
+    if (!(item >= 0 && item < numItems)) continue;
+    for (let a = 0; a < f; a++) out[a] = (out[a] as number) + (items[item * f + a] as number);
+    n++;
+  }
+  if (n > 1) for (let a = 0; a < f; a++) out[a] = (out[a] as number) / n;
+}
+
+/** out[i] = x[xu..xu+f) · items row i (+ bias[i]) for every item: a factor model's scores. */
+export function dotAllRows(x: Float32Array, xu: number, items: Float32Array, f: number, numItems: number, out: Float32Array, bias?: Float32Array): void {
+  for (let i = 0; i < numItems; i++) {
+    const yi = i * f;
+    let s = bias ? (bias[i] as number) : 0;
+    for (let a = 0; a < f; a++) s += (x[xu + a] as number) * (items[yi + a] as number);
+    out[i] = s;
+  }
+}
