@@ -5,6 +5,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { embedBenchmark } from './embed.js';
+import { graphBenchmark } from './graph.js';
 import { ingestBenchmark } from './ingest.js';
 import { trainBenchmark } from './train.js';
 
@@ -16,6 +17,7 @@ export interface BenchResult {
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   embed: embedBenchmark,
+  graph: graphBenchmark,
   ingest: ingestBenchmark,
   train: trainBenchmark,
 };
