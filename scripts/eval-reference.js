@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 
 const datasets = resolve(process.env.SHOPFUSION_DATASETS ?? '../shared/datasets');
 const runs = [
-  ['ml-100k', 'ml-100k/grouplens', 'movielens', 'msr', 'pop,itemknn,als,bpr,ease'],
+  ['ml-100k', 'ml-100k/grouplens', 'movielens', 'msr', 'pop,itemknn,als,bpr,ease,lightgcn'],
   ['amazon-beauty', 'amazon-beauty', 's3rec', 'loo', 'pop,itemknn,als,bpr,ease,markov'],
   ['scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,als,bpr,ease,markov,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],

@@ -9,7 +9,10 @@
  */
 import type { Csr } from '../data/csr.js';
 
-/** Â over the graph's nodes: users 0..numUsers-1, then items numUsers..numUsers+numItems-1. */
+/**
+ * Â over the graph's nodes: users 0..numUsers-1, then items numUsers..numUsers+numItems-1, then any
+ * extra nodes (entities, see {@link ExtraEdges}).
+ */
 export interface Adjacency {
   nodes: number;
   indptr: Int32Array;
@@ -42,14 +45,32 @@ export interface PropagationTask {
 }
 
 /**
+ * Extra undirected edges among items and further nodes (the entities of a knowledge graph), for
+ * LightGCN over a collaborative knowledge graph (`kg-lightgcn`). Endpoints are numbered in item
+ * space: 0..numItems-1 are the items, numItems..numItems+entities-1 the entities; in Â they follow
+ * the users, so entity e is node numUsers + numItems + e.
+ */
+export interface ExtraEdges {
+  /** Nodes beyond users and items. */
+  entities: number;
+  from: Int32Array;
+  to: Int32Array;
+  /** Each edge's weight (an interaction weighs 1). */
+  weights: Float32Array;
+}
+
+/**
  * Â for a user × item matrix: every stored entry with a positive value is an edge of weight 1
  * (LightGCN propagates over the binary interaction graph; confidence weights are not part of it), and
  * the edge (u, i) gets 1/√(d_u d_i) with d the node degrees. Nodes without edges have empty rows.
+ * With `extra`, its edges join the graph with their weights w, and every edge gets w/√(d_a d_b) with d
+ * the weighted degrees (the same symmetric normalisation, D being the row sums of the weighted A).
  */
-export function normalizedAdjacency(matrix: Csr): Adjacency {
+export function normalizedAdjacency(matrix: Csr, extra?: ExtraEdges): Adjacency {
   const { rows: numUsers, cols: numItems, indptr, indices, data } = matrix;
-  const nodes = numUsers + numItems;
+  const nodes = numUsers + numItems + (extra?.entities ?? 0);
   const degree = new Float64Array(nodes);
+  const count = new Int32Array(nodes);
   let edges = 0;
   for (let u = 0; u < numUsers; u++) {
     for (let p = indptr[u] as number; p < (indptr[u + 1] as number); p++) {
@@ -57,31 +78,73 @@ export function normalizedAdjacency(matrix: Csr): Adjacency {
       const i = numUsers + (indices[p] as number);
       degree[u] = (degree[u] as number) + 1;
       degree[i] = (degree[i] as number) + 1;
+      count[u] = (count[u] as number) + 1;
+      count[i] = (count[i] as number) + 1;
       edges++;
     }
   }
+  const extraEdges = extra ? checkExtra(extra, numItems) : 0;
+  for (let e = 0; e < extraEdges; e++) {
+    const w = (extra as ExtraEdges).weights[e] as number;
+    if (!(w > 0)) continue;
+    const a = numUsers + ((extra as ExtraEdges).from[e] as number);
+    const b = numUsers + ((extra as ExtraEdges).to[e] as number);
+    degree[a] = (degree[a] as number) + w;
+    degree[b] = (degree[b] as number) + w;
+    count[a] = (count[a] as number) + 1;
+    count[b] = (count[b] as number) + 1;
+    edges++;
+  }
   const outPtr = new Int32Array(nodes + 1);
-  for (let n = 0; n < nodes; n++) outPtr[n + 1] = (outPtr[n] as number) + (degree[n] as number);
+  for (let n = 0; n < nodes; n++) outPtr[n + 1] = (outPtr[n] as number) + (count[n] as number);
   const outIndices = new Int32Array(2 * edges);
   const values = new Float32Array(2 * edges);
   // Users' rows come out sorted because the matrix's columns are; items' rows fill in user order.
   const next = outPtr.slice(0, nodes);
+  const link = (a: number, b: number, w: number) => {
+    const pa = next[a] as number;
+    const pb = next[b] as number;
+    outIndices[pa] = b;
+    values[pa] = w;
+    outIndices[pb] = a;
+    values[pb] = w;
+    next[a] = pa + 1;
+    next[b] = pb + 1;
+  };
   for (let u = 0; u < numUsers; u++) {
     for (let p = indptr[u] as number; p < (indptr[u + 1] as number); p++) {
       if (!((data[p] as number) > 0)) continue;
       const i = numUsers + (indices[p] as number);
-      const w = 1 / Math.sqrt((degree[u] as number) * (degree[i] as number));
-      const pu = next[u] as number;
-      const pi = next[i] as number;
-      outIndices[pu] = i;
-      values[pu] = w;
-      outIndices[pi] = u;
-      values[pi] = w;
-      next[u] = pu + 1;
-      next[i] = pi + 1;
+      link(u, i, 1 / Math.sqrt((degree[u] as number) * (degree[i] as number)));
     }
   }
+  for (let e = 0; e < extraEdges; e++) {
+    const w = (extra as ExtraEdges).weights[e] as number;
+    if (!(w > 0)) continue;
+    const a = numUsers + ((extra as ExtraEdges).from[e] as number);
+    const b = numUsers + ((extra as ExtraEdges).to[e] as number);
+    link(a, b, w / Math.sqrt((degree[a] as number) * (degree[b] as number)));
+  }
   return { nodes, indptr: outPtr, indices: outIndices, values };
+}
+
+/** The number of extra edges, after checking their endpoints (no self-loops: Â would not be a graph's). */
+function checkExtra(extra: ExtraEdges, numItems: number): number {
+  const { entities, from, to, weights } = extra;
+  const n = from.length;
+  if (!Number.isInteger(entities) || entities < 0) throw new RangeError(`lightgcn: entities must be an integer >= 0, got ${entities}`);
+  if (to.length !== n || weights.length !== n) {
+    throw new RangeError(`lightgcn: extra edges need from, to and weights of one length, got ${n}, ${to.length} and ${weights.length}`);
+  }
+  const limit = numItems + entities;
+  for (let e = 0; e < n; e++) {
+    const a = from[e] as number;
+    const b = to[e] as number;
+    if (!(a >= 0 && a < limit && b >= 0 && b < limit) || a === b) {
+      throw new RangeError(`lightgcn: extra edge ${e} joins ${a} and ${b}; endpoints must differ and lie in 0..${limit - 1}`);
+    }
+  }
+  return n;
 }
 
 /** Runs one task on `state` (see {@link PropagationTask}). */

@@ -16,6 +16,7 @@
  */
 import {
   normalizedAdjacency,
+  type ExtraEdges,
   propagateRows,
   runPropagation,
   scatterRows,
@@ -40,6 +41,8 @@ export interface TrainerOptions {
    * (undefined). The gradient is the same either way, up to rounding; tests pin both paths.
    */
   batchRowsOnly?: boolean;
+  /** Edges beyond the interactions (item–entity facts): their nodes get embeddings too. */
+  extra?: ExtraEdges;
 }
 
 /** What one batch saw, measured before its update. */
@@ -87,7 +90,7 @@ export class LightGcnTrainer {
     const { factors: f, threads } = options;
     this.numUsers = matrix.rows;
     this.numItems = matrix.cols;
-    const adjacency = normalizedAdjacency(matrix);
+    const adjacency = normalizedAdjacency(matrix, options.extra);
     this.nodes = adjacency.nodes;
     const shared = threads > 1;
     const n = this.nodes * f;
@@ -107,7 +110,7 @@ export class LightGcnTrainer {
     this.v = new Float32Array(n);
   }
 
-  /** E⁰, nodes × factors (users, then items): the parameters; write them to initialise. */
+  /** E⁰, nodes × factors (users, then items, then extra nodes): the parameters; write them to initialise. */
   get ego(): Float32Array {
     return this.state.buffers.ego;
   }

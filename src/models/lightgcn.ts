@@ -19,6 +19,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { cosineRow, rowNorms } from './factors.js';
+import type { ExtraEdges } from './lightgcn-graph.js';
 import { LightGcnTrainer } from './lightgcn-train.js';
 import { Rng } from './random.js';
 import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
@@ -68,6 +69,17 @@ export interface LightGcnEpoch {
 
 export interface LightGcnFitOptions extends FitOptions {
   onEpoch?: (stats: LightGcnEpoch) => void;
+  /**
+   * Edges to propagate over besides the interactions (a knowledge graph's item–entity facts, see
+   * `kg-lightgcn.ts`); their entities get embeddings during the fit, which are not kept.
+   */
+  extra?: ExtraEdges;
+  /**
+   * Draw negatives only among items with at least one training interaction (default false: among
+   * all items). Under Adam, an item that is only ever a negative is pushed away from every user at
+   * the full step size, which buries items that are reachable through `extra` edges alone.
+   */
+  interactedNegatives?: boolean;
 }
 
 /** E⁰ starts N(0, INIT_SD²), as in the authors' PyTorch code. */
@@ -132,14 +144,16 @@ export class LightGcn implements Recommender {
       throw new RangeError(`lightgcn: the matrix is ${matrix.rows} × ${matrix.cols}, expected ${numUsers} × ${numItems}`);
     }
     const rng = new Rng(options.seed);
-    const threads = this.threads > 0 ? this.threads : 2 * matrix.nnz * f >= THREAD_WORK ? Math.min(MAX_AUTO_THREADS, availableParallelism()) : 1;
-    const trainer = new LightGcnTrainer(matrix, { factors: f, layers, learningRate, regularization, threads });
+    const edges = matrix.nnz + (options.extra?.from.length ?? 0);
+    const threads = this.threads > 0 ? this.threads : 2 * edges * f >= THREAD_WORK ? Math.min(MAX_AUTO_THREADS, availableParallelism()) : 1;
+    const trainer = new LightGcnTrainer(matrix, { factors: f, layers, learningRate, regularization, threads, extra: options.extra });
     try {
       rng.fillNormal(trainer.ego, INIT_SD);
       const { indptr, indices } = matrix;
       // Users a triple can be drawn for: at least one positive and one negative.
       const active: number[] = [];
       for (let u = 0; u < numUsers; u++) if (matrix.rowLength(u) > 0 && matrix.rowLength(u) < numItems) active.push(u);
+      const negatives = options.interactedNegatives ? interactedItems(matrix) : undefined;
       const users = new Int32Array(batchSize);
       const pos = new Int32Array(batchSize);
       const neg = new Int32Array(batchSize);
@@ -158,7 +172,7 @@ export class LightGcn implements Recommender {
             const i = indices[from + rng.int(to - from)] as number;
             let j = -1;
             for (let t = 0; t < NEGATIVE_TRIES && j < 0; t++) {
-              const c = rng.int(numItems);
+              const c = negatives ? (negatives[rng.int(negatives.length)] as number) : rng.int(numItems);
               if (!containsSorted(indices, from, to, c)) j = c;
             }
             if (j < 0) continue;
@@ -185,7 +199,7 @@ export class LightGcn implements Recommender {
       this.numUsers = numUsers;
       this.numItems = numItems;
       this.users = final.slice(0, numUsers * f);
-      this.items = final.slice(numUsers * f);
+      this.items = final.slice(numUsers * f, (numUsers + numItems) * f);
     } finally {
       await trainer.close();
     }
@@ -270,6 +284,15 @@ export class LightGcn implements Recommender {
     this.itemNorms = rowNorms(this.items, this.params.factors);
     this.foldVector = new Float32Array(this.params.factors);
   }
+}
+
+/** The items with at least one stored entry, ascending. */
+function interactedItems(matrix: TrainData['matrix']): Int32Array {
+  const seen = new Uint8Array(matrix.cols);
+  for (let p = 0; p < matrix.nnz; p++) seen[matrix.indices[p] as number] = 1;
+  const items: number[] = [];
+  for (let i = 0; i < matrix.cols; i++) if (seen[i] === 1) items.push(i);
+  return Int32Array.from(items);
 }
 
 /** Whether `value` is among a[from..to), which is sorted ascending (binary search). */

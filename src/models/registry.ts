@@ -8,6 +8,7 @@ import { Bpr } from './bpr.js';
 import { Ease } from './ease.js';
 import { ItemKnn, type ItemKnnOptions } from './item-knn.js';
 import { LightGcn } from './lightgcn.js';
+import { KgLightGcn, type KgLightGcnOptions } from './kg-lightgcn.js';
 import { Markov } from './markov.js';
 import { Popular, Trending } from './popular.js';
 import { TextBm25, type TextBm25Options } from './text-bm25.js';
@@ -75,6 +76,13 @@ export const MODELS: readonly ModelSpec[] = [
     description: 'LightGCN graph convolution over the user–item graph (He et al. 2020), BPR loss, Adam',
     create: (p) => new LightGcn(p as ConstructorParameters<typeof LightGcn>[0]),
     load: (s) => LightGcn.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'kg-lightgcn',
+    description: 'LightGCN over the collaborative knowledge graph: users, items and their brands, categories, attributes and KG entities',
+    create: (p) => new KgLightGcn(p as KgLightGcnOptions),
+    load: (s) => KgLightGcn.load(s),
     grid: [{}],
   },
   {
