@@ -9,11 +9,12 @@ const runs = [
   ['ml-100k', 'ml-100k/grouplens', 'movielens', 'msr', 'pop,itemknn,als,bpr,ease,lightgcn'],
   ['amazon-beauty', 'amazon-beauty', 's3rec', 'loo', 'pop,itemknn,als,bpr,ease,markov'],
   ['scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,als,bpr,ease,markov,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
+  ['ml-100k-kg', 'ml-100k/grouplens', 'movielens', 'msr', 'lightgcn,kg-lightgcn,graph-ppr,als', 'kg-ml100k-recbole'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
-for (const [name, folder, format, protocol, models] of runs) {
+for (const [name, folder, format, protocol, models, kg] of runs) {
   if (only.length && !only.includes(name)) continue;
   const path = join(datasets, folder);
   if (!existsSync(path)) {
@@ -21,6 +22,7 @@ for (const [name, folder, format, protocol, models] of runs) {
     continue;
   }
   const args = ['bin/shopfusion.js', 'eval', '--dataset', path, '--format', format, '--protocol', protocol, '--models', models, '--out', `bench/results/eval/${name}.json`];
+  if (kg) args.push('--kg', join(datasets, kg));
   console.log(`\n$ node ${args.join(' ')}`);
   const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (result.status !== 0) failed++;
