@@ -18,7 +18,7 @@
  * epoch 50; batch 8192, η 0.04: 0.262 at epoch 30; K = 2: 0.253 at best).
  */
 import { availableParallelism } from 'node:os';
-import { cosineRow, rowNorms } from './factors.js';
+import { cosineRow, dotAllRows, meanOfRows, rowNorms } from './factors.js';
 import type { ExtraEdges } from './lightgcn-graph.js';
 import { LightGcnTrainer } from './lightgcn-train.js';
 import { Rng } from './random.js';
@@ -212,17 +212,9 @@ export class LightGcn implements Recommender {
    * history. Writes `factors` values into `out`.
    */
   userVectorFromHistory(history: Int32Array, out: Float32Array): void {
-    const f = this.params.factors;
-    out.fill(0, 0, f);
-    let n = 0;
-    for (let h = 0; h < history.length; h++) {
-      const item = history[h] as number;
-      if (!(item >= 0 && item < this.numItems)) continue;
-      for (let a = 0; a < f; a++) out[a] = (out[a] as number) + (this.items[item * f + a] as number);
-      n++;
-    }
-    if (n > 1) for (let a = 0; a < f; a++) out[a] = (out[a] as number) / n;
+    meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
+
 
   /** e_uᵀe_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
   score(user: number, history: Int32Array, out: Float32Array): void {
@@ -234,13 +226,7 @@ export class LightGcn implements Recommender {
       x = this.foldVector;
       xu = 0;
     }
-    const y = this.items;
-    for (let i = 0; i < this.numItems; i++) {
-      const yi = i * f;
-      let s = 0;
-      for (let a = 0; a < f; a++) s += (x[xu + a] as number) * (y[yi + a] as number);
-      out[i] = s;
-    }
+    dotAllRows(x, xu, this.items, f, this.numItems, out);
   }
 
   /** Cosine similarity of the final item embeddings; items with all-zero embeddings score 0. */
