@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { embedAll } from '../src/embed/pipeline.js';
-import { BruteForceIndex, HnswIndex, type Neighbours } from '../src/ann/vector-index.js';
+import { BruteForceIndex, HNSW_DEFAULTS, HnswIndex, type Neighbours } from '../src/ann/vector-index.js';
 import { Rng } from '../src/models/random.js';
 import type { BenchResult } from './run.js';
 
@@ -34,8 +34,6 @@ const BRUTE_QUERIES = 100;
 const FILTERED_BRUTE_QUERIES = 200;
 const WARM_UP = 100;
 const SWEEP = [32, 64, 128, 256, 512];
-/** HnswIndex's defaults (src/ann/vector-index.ts), spelled out so the results say what was measured. */
-const HNSW_DEFAULTS = { connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
 const TARGET = { recall: 0.95, queriesPerSecond: 2_000 };
 
 /** Only keys divisible by 10 pass: a tenth of the catalog, spread over every cluster. */
@@ -224,7 +222,7 @@ export async function embedBenchmark(): Promise<BenchResult> {
   const { vectors, queries } = clusteredData(rng);
   const keys = Int32Array.from({ length: SIZE }, (_, i) => i);
   const rssBeforeBuild = Math.round(process.memoryUsage().rss / 1024 / 1024);
-  const hnsw = new HnswIndex(DIMS, HNSW_DEFAULTS);
+  const hnsw = new HnswIndex(DIMS);
   let started = performance.now();
   hnsw.add(keys, vectors);
   const buildSeconds = seconds(started);
