@@ -186,7 +186,6 @@ export class Bpr implements Recommender {
     meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
 
-
   /** x_uᵀy_i + b_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
   score(user: number, history: Int32Array, out: Float32Array): void {
     const f = this.params.factors;

@@ -215,7 +215,6 @@ export class LightGcn implements Recommender {
     meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
 
-
   /** e_uᵀe_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
   score(user: number, history: Int32Array, out: Float32Array): void {
     const f = this.params.factors;
