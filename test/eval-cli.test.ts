@@ -46,12 +46,26 @@ describe('shopfusion eval', () => {
     assert.match(readFileSync(join(out.replace(/\.json$/, '-charts'), 'ndcg-at-10.svg'), 'utf8'), /<svg/);
   });
 
+  test('a model with fixed parameters: its grid collapses to them and the report keeps the label', () => {
+    const dataset = tinyDataset();
+    const out = join(tempDir(), 'fixed.json');
+    const r = cli(['eval', '--dataset', dataset, '--format', 's3rec', '--protocol', 'loo', '--models', 'markov,markov:smoothing=7.5', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ model: string; params: Record<string, unknown>; search?: unknown[] }> };
+    assert.deepEqual(report.results.map((x) => x.model), ['markov', 'markov:smoothing=7.5']);
+    assert.equal(report.results[0]?.search?.length, 3, 'markov alone searches its grid');
+    assert.deepEqual(report.results[1]?.params, { smoothing: 7.5 });
+    assert.equal(report.results[1]?.search, undefined, 'one candidate left: nothing to search');
+  });
+
   test('bad arguments: clear errors, non-zero exits, no stack traces', () => {
     const dataset = tinyDataset();
     const base = ['eval', '--dataset', dataset, '--format', 's3rec', '--protocol', 'loo'];
     const cases: Array<[string[], RegExp]> = [
       [[...base, '--models', 'pop,deepmagic'], /unknown model "deepmagic"; use one of: pop, trending, itemknn/],
       [['eval', '--dataset', dataset, '--format', 's3rec', '--protocol', 'kfold', '--models', 'pop'], /argument 'kfold' is invalid. Allowed choices are msr, loo, random, cold-items/],
+      [[...base, '--models', 'markov:smooth=1'], /model "markov:smooth=1": markov has no parameter "smooth"; it has smoothing/],
+      [[...base, '--models', 'markov:smoothing'], /parameters are written key=value after the name, got "smoothing"/],
       [[...base, '--models', 'pop', '--k', '0'], /--k must be a whole number from 1 to 1000; got "0"/],
       [['eval', '--dataset', join(dataset, 'missing'), '--format', 's3rec', '--protocol', 'loo', '--models', 'pop'], /does not exist/],
       [['eval', '--dataset', dataset, '--format', 'movielens', '--protocol', 'loo', '--models', 'pop'], /movielens import needs u.item/],

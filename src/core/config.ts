@@ -99,6 +99,11 @@ export const ConfigSchema = Type.Object(
           maximum: 3600,
           description: 'How often the walk is recompiled when the graph changed, so that no request pays for it.',
         }),
+        degreePenalty: Type.Number({
+          minimum: 0,
+          maximum: 2,
+          description: 'Popularity penalty β of graph/ppr: an item scores PageRank / degree^β; above 0 lifts the long tail and items nobody has interacted with yet.',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -134,7 +139,7 @@ export const DEFAULT_CONFIG: Config = {
   demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
   models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov'], default: 'itemknn', halfLifeDays: 0 },
   embedding: { provider: 'use-lite', threads: 2, onStart: true },
-  graph: { enabled: true, alpha: 0.3, refreshSeconds: 5 },
+  graph: { enabled: true, alpha: 0.3, refreshSeconds: 5, degreePenalty: 0 },
   datasets: '../shared/datasets',
 };
 

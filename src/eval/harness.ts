@@ -12,7 +12,7 @@
  *   items with the same score.
  */
 import { buildTrainData, historyOf, type Interactions } from '../data/interactions.js';
-import { modelSpec } from '../models/registry.js';
+import { modelRef } from '../models/registry.js';
 import { ModelNotApplicable, type ItemContent, type ParamValue, type Recommender, type TrainData } from '../models/types.js';
 import { MetricAccumulator, rankWithPessimisticTies } from './metrics.js';
 import { splitInteractions, type InteractionLog, type Split, type SplitProtocol } from './splits.js';
@@ -153,13 +153,13 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
 
   const results: ModelResult[] = [];
   for (const name of options.models) {
-    const spec = modelSpec(name);
+    const { spec, fixed, grid } = modelRef(name);
     try {
-      let params: Record<string, ParamValue> = {};
+      let params: Record<string, ParamValue> = fixed;
       let tried: ModelResult['search'];
-      if (search && searchTrain && spec.grid.length > 1) {
+      if (search && searchTrain && grid.length > 1) {
         tried = [];
-        for (const candidate of spec.grid) {
+        for (const candidate of grid) {
           const model = spec.create(candidate);
           await model.fit(searchTrain, { seed });
           const m = rankAll(ia, model, searchTrain, search.valid, { ks: [10], users: searchUsers });
@@ -167,7 +167,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
           log(`  ${name} ${JSON.stringify(candidate)}: validation ndcg@10 ${(m['ndcg@10'] ?? 0).toFixed(4)}`);
         }
         const best = tried.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
-        params = spec.grid[tried.indexOf(best)] ?? params;
+        params = grid[tried.indexOf(best)] ?? params;
       }
       const model = spec.create(params);
       const fitStart = performance.now();

@@ -149,9 +149,38 @@ describe('personalised PageRank', () => {
     assert.equal(engine.recommend({ itemIds: ['p6'], k: 5 })[0]?.itemId, 'p7');
   });
 
+  test('degree penalty: scores are PageRank / degree^β, and it lifts items with few edges', async () => {
+    const graph = await randomGraph(400, 150);
+    const seeds = [graph.itemIndex('i3') as number, graph.itemIndex('i50') as number];
+    const plain = new PersonalizedPageRank(graph, { epsilon: 1e-9 });
+    const penalised = new PersonalizedPageRank(graph, { epsilon: 1e-9, degreePenalty: 1 });
+    const plainTop = plain.run({ seeds, k: 10 });
+    const plainNodes = [...plainTop.nodes.subarray(0, plainTop.count)];
+    const top = penalised.run({ seeds, k: 10 });
+    // Edges of a node in the walk (every relation, both ways): its degree.
+    const degree = (node: number) => graph.relations().reduce((sum, r) => {
+      const index = graph.relationIndex(r.name) as number;
+      return sum + [false, true].reduce((s, inverse) => {
+        const a = graph.adjacency(index, inverse);
+        const slot = a.slot(node);
+        return s + (slot < 0 ? 0 : (a.indptr[slot + 1] as number) - (a.indptr[slot] as number));
+      }, 0);
+    }, 0);
+    const expected: number[] = [];
+    for (let v = 0; v < graph.size; v++) {
+      assert.ok(Math.abs(penalised.score(v) - plain.score(v) / Math.max(1, degree(v))) < 1e-15, `node ${v}`);
+      if (graph.kind(v) === 'item' && !seeds.includes(v) && plain.score(v) > 0) expected.push(v);
+    }
+    expected.sort((a, b) => penalised.score(b) - penalised.score(a) || a - b);
+    assert.deepEqual([...top.nodes.subarray(0, top.count)], expected.slice(0, 10));
+    const meanDegree = (nodes: number[]) => nodes.reduce((sum, v) => sum + degree(v), 0) / nodes.length;
+    assert.ok(meanDegree(expected.slice(0, 10)) < meanDegree(plainNodes) / 2, `${meanDegree(expected.slice(0, 10))} vs ${meanDegree(plainNodes)}`);
+  });
+
   test('bad options are user errors', async () => {
     const graph = await buildGraph(await shopStore());
     assert.throws(() => new PersonalizedPageRank(graph, { relations: [{ relation: 'teleports' }] }), (e: unknown) => e instanceof ShopfusionError && e.code === 'invalid_argument');
     assert.throws(() => new PersonalizedPageRank(graph, { alpha: 1 }), ShopfusionError);
+    assert.throws(() => new PersonalizedPageRank(graph, { degreePenalty: -1 }), /degreePenalty must be in \[0, 2\]/);
   });
 });

@@ -46,6 +46,13 @@ export interface PprOptions {
    * no request pays for it; nodes added since are then unknown to the walk.
    */
   refresh?: 'auto' | 'manual';
+  /**
+   * Popularity penalty β (default 0): an item's score is its PageRank divided by deg^β, deg its
+   * edges in the walk, as RP3beta does with item popularity (Paudel et al. 2017). PageRank grows
+   * with degree, so β > 0 lifts items with few edges: the long tail and items nobody has
+   * interacted with yet, reached only through their brand, category and attributes.
+   */
+  degreePenalty?: number;
 }
 
 export interface PprItem {
@@ -102,6 +109,7 @@ export class PersonalizedPageRank {
   readonly alpha: number;
   readonly epsilon: number;
   readonly maxWork: number;
+  readonly degreePenalty: number;
   private readonly autoRefresh: boolean;
   private readonly types: EdgeType[];
   private version = -1;
@@ -110,6 +118,8 @@ export class PersonalizedPageRank {
   private indptr = new Int32Array(1);
   private cols = new Int32Array(0);
   private probability = new Float64Array(0);
+  /** deg(u)^−β per node, when β > 0. */
+  private penalty = new Float64Array(0);
   private p = new Float64Array(0);
   private r = new Float64Array(0);
   private queue = new Int32Array(0);
@@ -135,7 +145,9 @@ export class PersonalizedPageRank {
     this.alpha = options.alpha ?? 0.3;
     this.epsilon = options.epsilon ?? 1e-5;
     this.maxWork = options.maxWork ?? 2_000_000;
+    this.degreePenalty = options.degreePenalty ?? 0;
     this.autoRefresh = options.refresh !== 'manual';
+    if (!(this.degreePenalty >= 0 && this.degreePenalty <= 2)) throw new ShopfusionError('invalid_argument', `degreePenalty must be in [0, 2], got ${this.degreePenalty}`);
     if (!(this.alpha > 0 && this.alpha < 1)) throw new ShopfusionError('invalid_argument', `alpha must be in (0, 1), got ${this.alpha}`);
     if (!(this.epsilon > 0)) throw new ShopfusionError('invalid_argument', `epsilon must be > 0, got ${this.epsilon}`);
     this.types = compile(graph, options.relations);
@@ -191,6 +203,11 @@ export class PersonalizedPageRank {
     this.indptr = indptr;
     this.cols = cols;
     this.probability = probability;
+    if (this.degreePenalty > 0) {
+      const beta = this.degreePenalty;
+      this.penalty = new Float64Array(nodes);
+      for (let u = 0; u < nodes; u++) this.penalty[u] = Math.max(1, (indptr[u + 1] as number) - (indptr[u] as number)) ** -beta;
+    }
     if (nodes > this.p.length) {
       const size = Math.max(nodes, Math.ceil(this.p.length * 1.5));
       this.p = new Float64Array(size);
@@ -315,9 +332,14 @@ export class PersonalizedPageRank {
     return this.selectTop(request);
   }
 
-  /** The PageRank estimate of a node from the last request (0 when the push never reached it). */
+  /**
+   * The score of a node from the last request: its PageRank estimate (0 when the push never
+   * reached it), divided by deg^β under a degree penalty.
+   */
   score(node: number): number {
-    return node >= 0 && node < this.p.length ? (this.p[node] as number) : 0;
+    if (!(node >= 0 && node < this.nodes)) return 0;
+    const p = this.p[node] as number;
+    return this.degreePenalty > 0 ? p * (this.penalty[node] as number) : p;
   }
 
   /** Whether heap entry i ranks below entry j (lower score, or equal score and higher node). */
@@ -374,7 +396,7 @@ export class PersonalizedPageRank {
     let n = 0;
     for (let i = 0; i < this.touchedCount && k > 0; i++) {
       const node = this.touched[i] as number;
-      const score = Math.fround(this.p[node] as number);
+      const score = Math.fround(this.score(node));
       if (score <= 0 || this.mark[node] === 1 || this.graph.kindCode(node) !== 0 || !this.graph.recommendable(node)) continue;
       if (n < k) {
         nodes[n] = node;

@@ -23,6 +23,8 @@ export interface GraphPprOptions {
   epsilon?: number;
   /** Weight of the catalog and external relations against the behaviour ones (default 0.1). */
   factWeight?: number;
+  /** Popularity penalty β: PageRank / deg^β (default 0; see `PprOptions.degreePenalty`). */
+  beta?: number;
 }
 
 /** Relations learnt from behaviour; every other relation is a catalog or external fact. */
@@ -44,6 +46,7 @@ export class GraphPpr implements Recommender {
       recency: options.recency ?? 0.95,
       epsilon: options.epsilon ?? 1e-7,
       factWeight: options.factWeight ?? 0.1,
+      beta: options.beta ?? 0,
     };
   }
 
@@ -65,7 +68,7 @@ export class GraphPpr implements Recommender {
     graph.flush();
     this.nodeOf = Int32Array.from(ids, (id) => graph.itemIndex(id) ?? -1);
     const relations = graph.relations().map((r) => ({ relation: r.name, weight: BEHAVIOUR.has(r.name) ? 1 : this.params.factWeight }));
-    this.ppr = new PersonalizedPageRank(graph, { alpha: this.params.alpha, epsilon: this.params.epsilon, relations, refresh: 'manual' });
+    this.ppr = new PersonalizedPageRank(graph, { alpha: this.params.alpha, epsilon: this.params.epsilon, relations, refresh: 'manual', degreePenalty: this.params.beta });
     this.ppr.refresh();
     this.seedNodes = new Int32Array(this.params.seeds);
     this.seedWeights = new Float32Array(this.params.seeds);

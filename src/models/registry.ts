@@ -15,6 +15,7 @@ import { TextBm25, type TextBm25Options } from './text-bm25.js';
 import { VectorProfile, useLiteVectors } from './vector-profile.js';
 import { adaptedVectors, catalogVectors } from './vector-adapted.js';
 import { GraphPpr, type GraphPprOptions } from './graph-ppr.js';
+import { Sasrec, type SasrecOptions } from './sasrec.js';
 import { ModelNotApplicable, type ParamValue, type Recommender, type Snapshot } from './types.js';
 
 type Params = Record<string, ParamValue>;
@@ -134,7 +135,21 @@ export const MODELS: readonly ModelSpec[] = [
     load: () => {
       throw new ModelNotApplicable('graph-ppr', 'it is served live from the store\'s graph (channel graph/ppr), not from a snapshot');
     },
-    grid: cross({ alpha: [0.15], factWeight: [0.05, 0.2] }),
+    grid: cross({ alpha: [0.15], factWeight: [0.1, 1], beta: [0, 0.5] }),
+  },
+  {
+    name: 'sasrec',
+    description: 'self-attentive sequential recommender (SASRec) trained with a sampled softmax over many negatives, early-stopped on held-out next items',
+    create: (p) => new Sasrec('sasrec', p as SasrecOptions),
+    load: (s) => Sasrec.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'sasrec-text',
+    description: 'SASRec whose item embeddings add the use-lite text vectors through a learned adapter (UniSRec-style): items without interactions are represented by their text',
+    create: (p) => new Sasrec('sasrec-text', p as SasrecOptions),
+    load: (s) => Sasrec.load(s),
+    grid: [{}],
   },
 ];
 
@@ -144,4 +159,47 @@ export function modelSpec(name: string): ModelSpec {
     throw new ShopfusionError('invalid_argument', `unknown model ${JSON.stringify(name)}; use one of: ${MODELS.map((m) => m.name).join(', ')}`);
   }
   return spec;
+}
+
+/** A model named with fixed parameters: `graph-ppr:beta=1:factWeight=3`. */
+export interface ModelRef {
+  /** The reference as written, the model's label in reports. */
+  label: string;
+  spec: ModelSpec;
+  /** Parameters that override every grid entry and the defaults. */
+  fixed: Params;
+  /** The grid with the fixed parameters applied, without repeats. */
+  grid: Params[];
+}
+
+function parseParamValue(text: string): ParamValue {
+  if (text === 'true' || text === 'false') return text === 'true';
+  const number = Number(text);
+  return text.trim() !== '' && Number.isFinite(number) ? number : text;
+}
+
+/**
+ * Parses `name` or `name:key=value:key=value`. Each key must be one of the model's parameters
+ * (those it reports in `params`); values are numbers, `true`/`false` or words.
+ */
+export function modelRef(ref: string): ModelRef {
+  const [name = '', ...pairs] = ref.split(':');
+  const spec = modelSpec(name);
+  const fixed: Params = {};
+  const known = Object.keys(spec.create().params);
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const key = at > 0 ? pair.slice(0, at) : '';
+    if (!key || at === pair.length - 1) throw new ShopfusionError('invalid_argument', `model ${JSON.stringify(ref)}: parameters are written key=value after the name, got ${JSON.stringify(pair)}`);
+    if (!known.includes(key)) throw new ShopfusionError('invalid_argument', `model ${JSON.stringify(ref)}: ${name} has no parameter ${JSON.stringify(key)}; it has ${known.join(', ') || 'none'}`);
+    fixed[key] = parseParamValue(pair.slice(at + 1));
+  }
+  const seen = new Set<string>();
+  const grid = spec.grid.map((g) => ({ ...g, ...fixed })).filter((g) => {
+    const key = JSON.stringify(Object.entries(g).sort(([a], [b]) => a.localeCompare(b)));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { label: ref, spec, fixed, grid };
 }

@@ -24,7 +24,7 @@ export class GraphPprChannel implements RecallChannel {
   recall(context: RecallContext, options: RecallOptions): Promise<RecallResult> {
     const { graph, ppr, generation, compiled } = this.index.engine();
     // Which graph build and walk compilation answered, and how far the walk strays.
-    const digest = `kg@${generation}.${compiled};alpha=${ppr.alpha}`;
+    const digest = `kg@${generation}.${compiled};alpha=${ppr.alpha}` + (ppr.degreePenalty > 0 ? `;beta=${ppr.degreePenalty}` : '');
     const seeds: number[] = [];
     const weights: number[] = [];
     const exclude: number[] = [];

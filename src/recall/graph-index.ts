@@ -31,6 +31,8 @@ export interface GraphIndexOptions {
   relations?: Readonly<Record<string, number>>;
   /** Seconds between checks that recompile a changed walk (default 5). */
   refreshSeconds?: number;
+  /** Popularity penalty β of the walk's item scores (default 0; `PprOptions.degreePenalty`). */
+  degreePenalty?: number;
   /** Weight each event type adds to a user → item edge (config `events.weights`). */
   eventWeights?: Readonly<Partial<Record<EventType, number>>>;
   /** Store rows read per page by a build. */
@@ -82,6 +84,7 @@ export interface GraphStatus {
   relations: Array<{ name: string; origin: string; edges: number }>;
   walk: {
     alpha: number;
+    degreePenalty: number;
     relations: string[];
     /** Configured relations this graph lacks. */
     ignoredRelations: string[];
@@ -369,6 +372,7 @@ export class GraphIndex {
       relations: report?.relations ?? [],
       walk: {
         alpha: this.alpha,
+        degreePenalty: this.options.degreePenalty ?? 0,
         relations: this.walkRelations,
         ignoredRelations: this.ignoredRelations,
         refreshSeconds: this.refreshSeconds,
@@ -525,7 +529,7 @@ export class GraphIndex {
       }
       if (relations.length === 0) relations = undefined;
     }
-    const ppr = new PersonalizedPageRank(graph, { alpha: this.alpha, relations, refresh: 'manual' });
+    const ppr = new PersonalizedPageRank(graph, { alpha: this.alpha, relations, refresh: 'manual', degreePenalty: this.options.degreePenalty ?? 0 });
     const used = relations
       ? relations.filter((r) => (r.weight ?? 1) > 0).map((r) => graph.relationName(graph.relationIndex(r.relation) as number))
       : graph.relations().map((r) => r.name);

@@ -192,6 +192,7 @@ function startGraphIndex(store: Store, config: Readonly<Config>, app: FastifyIns
   const graph = new GraphIndex(store, {
     alpha: config.graph.alpha,
     refreshSeconds: config.graph.refreshSeconds,
+    degreePenalty: config.graph.degreePenalty,
     eventWeights: config.events.weights,
     ...(config.graph.relations ? { relations: config.graph.relations } : {}),
     onError: (error, what) => app.log.error({ err: error }, what),

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ShopfusionError } from '../../core/errors.js';
-import { MODELS, modelSpec } from '../../models/registry.js';
+import { MODELS, modelRef } from '../../models/registry.js';
 import { IMPORTERS } from '../../ingest/importers/index.js';
 import { parseInteger } from '../options.js';
 
@@ -24,7 +24,7 @@ const TABLE_METRICS = ['ndcg@10', 'hr@10', 'recall@10', 'precision@10', 'mrr@10'
 function parseModels(text: string): string[] {
   const names = text.split(',').map((m) => m.trim()).filter(Boolean);
   if (names.length === 0) throw new ShopfusionError('invalid_argument', `--models needs at least one of: ${MODELS.map((m) => m.name).join(', ')}`);
-  for (const name of names) modelSpec(name);
+  for (const name of names) modelRef(name);
   return names;
 }
 
@@ -39,7 +39,7 @@ export function evalCommand(cli: Command): void {
     .requiredOption('-d, --dataset <path>', 'dataset file or folder')
     .addOption(new Option('-f, --format <format>', 'dataset format (an import format)').choices(IMPORTERS.map((i) => i.format)).makeOptionMandatory())
     .addOption(new Option('-p, --protocol <name>', 'msr | loo | random | cold-items (see README)').choices(['msr', 'loo', 'random', 'cold-items']).makeOptionMandatory())
-    .requiredOption('-m, --models <names>', `comma-separated: ${MODELS.map((m) => m.name).join(', ')}`, parseModels)
+    .requiredOption('-m, --models <names>', `comma-separated, each name or name:key=value:…: ${MODELS.map((m) => m.name).join(', ')}`, parseModels)
     .option('-k, --k <list>', 'cut-offs, comma-separated', parseKs, [5, 10, 20])
     .option('--seed <n>', 'seed of the split and the models', parseInteger('--seed', 0, 2 ** 31 - 1), 42)
     .option('--no-search', 'use default parameters instead of searching on the validation split')

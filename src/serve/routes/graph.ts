@@ -75,6 +75,7 @@ export const GraphStatusSchema = Type.Object({
     relations: Type.Array(Type.String()),
     ignoredRelations: Type.Array(Type.String()),
     refreshSeconds: Type.Number(),
+    degreePenalty: Type.Number(),
     compiledVersion: Type.Integer(),
     stale: Type.Boolean(),
     refreshes: Type.Integer(),
