@@ -4,6 +4,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { deepBenchmark } from './deep.js';
 import { embedBenchmark } from './embed.js';
 import { graphBenchmark } from './graph.js';
 import { ingestBenchmark } from './ingest.js';
@@ -16,6 +17,7 @@ export interface BenchResult {
 }
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
+  deep: deepBenchmark,
   embed: embedBenchmark,
   graph: graphBenchmark,
   ingest: ingestBenchmark,

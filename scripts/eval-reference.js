@@ -12,6 +12,8 @@ const runs = [
   ['ml-100k-kg', 'ml-100k/grouplens', 'movielens', 'msr', 'lightgcn,kg-lightgcn,graph-ppr,als', 'kg-ml100k-recbole'],
   ['amazon-beauty-kg', 'amazon-beauty', 's3rec', 'loo', 'itemknn,als,bpr,markov,lightgcn,kg-lightgcn,graph-ppr'],
   ['amazon-beauty-cold-kg', 'amazon-beauty', 's3rec', 'cold-items', 'als,lightgcn,kg-lightgcn,graph-ppr,graph-ppr:factWeight=1:beta=1'],
+  ['deep-beauty', 'amazon-beauty', 's3rec', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
+  ['deep-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
 ];
 const only = process.argv.slice(2);

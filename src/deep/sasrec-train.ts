@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { WorkerTeam } from '../core/worker.js';
 import { Rng } from '../models/random.js';
 import type { Sequences } from '../models/types.js';
+import { Adam } from './adam.js';
 import { ShardBuilder, tokensOf, type TrainSequences } from './sasrec-batches.js';
 import { SasrecNet, SasrecWork, initSasrec, type SasrecShape } from './sasrec-net.js';
 
@@ -196,8 +197,8 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
   const threads = Math.max(1, Math.min(SHARDS, options.threads, availableParallelism()));
   const team = threads > 1 ? new WorkerTeam<SasrecTask>(new URL('./sasrec-worker.js', import.meta.url), shared, threads - 1, 'SASRec') : undefined;
   const local = new ShardRunner(shared);
-  const m = new Float64Array(size);
-  const v = new Float64Array(size);
+  const adam = new Adam(size, options.learningRate, options.weightDecay);
+  const grad = shared.grads.subarray(0, size);
   const negatives = new Int32Array(Math.min(options.negatives, shape.items));
   const full = options.negatives >= shape.items;
   if (full) for (let j = 0; j < shape.items; j++) negatives[j] = j;
@@ -240,7 +241,13 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
         for (let s = 0; s < SHARDS; s++) loss += shared.losses[s] as number;
         lossSum += loss;
         batches++;
-        adamStep(theta, shared.grads, size, m, v, step, options.learningRate, options.weightDecay);
+        // The shards' gradients, summed in shard order into the first.
+        for (let i = 0; i < size; i++) {
+          let g = 0;
+          for (let s = 0; s < SHARDS; s++) g += shared.grads[s * size + i] as number;
+          grad[i] = g;
+        }
+        adam.step(theta, grad);
         options.progress?.(Math.min(1, (epoch - 1 + b / order.length) / options.epochs));
       }
       const valid = validation.length > 0 ? validate(net, theta, shared.text, seq, validation) : { ndcg: 0, hr: 0 };
@@ -255,20 +262,4 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
     await team?.close();
   }
   return { net, theta: best.theta, epochs, bestEpoch: best.epoch, seen };
-}
-
-/** Adam (Kingma & Ba 2015, Algorithm 1) on the sum of the shards' gradients, with decoupled decay. */
-function adamStep(theta: Float64Array, grads: Float64Array, size: number, m: Float64Array, v: Float64Array, t: number, rate: number, decay: number): void {
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const stepSize = (rate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-  for (let i = 0; i < size; i++) {
-    let g = 0;
-    for (let s = 0; s < SHARDS; s++) g += grads[s * size + i] as number;
-    const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
-    const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    theta[i] = (theta[i] as number) * (1 - rate * decay) - (stepSize * mi) / (Math.sqrt(vi) + 1e-8);
-  }
 }

@@ -60,6 +60,20 @@ test('coverage, gini, long tail and cold recall on a tiny catalog', () => {
   close(r['longtail@2'], 1 / 4);
   // user 1: cold relevant {3}, none hit → 0; user 2: cold relevant {3, 4}, 3 hit → 0.5
   close(r['cold-recall@2'], 0.25);
+  // Rare (≤ 5 training interactions): items 3 and 4, the same as the cold ones here.
+  close(r['rare-recall@2'], 0.25);
+});
+
+test('rare recall: items with at most rareMax training interactions, users without any left out', () => {
+  const popularity = Float64Array.from([50, 6, 5, 0]);
+  const acc = new MetricAccumulator({ ks: [1, 2], numItems: 4, popularity });
+  acc.add(Int32Array.from([2, 0]), Int32Array.from([2, 1])); // rare {2}: hit at 1
+  acc.add(Int32Array.from([0, 3]), Int32Array.from([2, 3])); // rare {2, 3}: 3 hit at 2
+  acc.add(Int32Array.from([0, 1]), Int32Array.from([1])); // no rare item: not counted
+  const r = acc.result();
+  close(r['rare-recall@1'], (1 + 0) / 2);
+  close(r['rare-recall@2'], (1 + 0.5) / 2);
+  assert.equal(new MetricAccumulator({ ks: [1], numItems: 4, popularity, rareMax: 6 }).result()['rare-recall@1'], undefined);
 });
 
 test('giniIndex extremes', () => {

@@ -33,18 +33,25 @@ export interface MetricOptions {
    * averaged over users that have at least one (the key is left out when no user has one).
    */
   coldItems?: Uint8Array;
+  /**
+   * Enables `rare-recall@k` (with `popularity`): recall over each user's relevant items that have
+   * at most this many training interactions (cold ones included), averaged over users that have
+   * at least one (default 5).
+   */
+  rareMax?: number;
 }
 
 const METRICS = ['precision', 'recall', 'ndcg', 'map', 'hr', 'mrr'] as const;
 
 /**
  * Accumulates per-user metrics and catalog statistics; `result()` returns the averages with keys
- * `name@k`: precision, recall, ndcg, map, hr, mrr, coverage, gini, longtail, cold-recall.
+ * `name@k`: precision, recall, ndcg, map, hr, mrr, coverage, gini, longtail, cold-recall,
+ * rare-recall.
  *
  * Catalog metrics count every list added (also users without relevant items):
  * coverage@k = distinct recommended items / numItems; gini@k = Gini index of the recommendation
  * counts of all numItems items (RecBole's `GiniIndex`: Σ_i (2i − n − 1)·c_(i) / (n·Σc), counts
- * sorted ascending, i = 1..n); longtail@k and cold-recall@k as in {@link MetricOptions}.
+ * sorted ascending, i = 1..n); longtail@k, cold-recall@k and rare-recall@k as in {@link MetricOptions}.
  */
 export class MetricAccumulator {
   private readonly ks: number[];
@@ -54,16 +61,19 @@ export class MetricAccumulator {
   /** sums[m * ks.length + j] = Σ over users of metric m at ks[j]. */
   private readonly sums: Float64Array;
   private readonly coldSums: Float64Array;
+  private readonly rareSums: Float64Array;
   private readonly recCounts: Float64Array[];
   private readonly tailSlots: Float64Array;
   private readonly slots: Float64Array;
   private readonly head: Uint8Array | undefined;
   private readonly cold: Uint8Array | undefined;
+  private readonly rare: Uint8Array | undefined;
   /** idcg[n] = Σ_{r=1}^{n} 1/log2(r + 1). */
   private readonly idcg: Float64Array;
   private users = 0;
   private lists = 0;
   private coldUsers = 0;
+  private rareUsers = 0;
 
   constructor(options: MetricOptions) {
     if (options.ks.length === 0 || options.ks.some((k) => !Number.isInteger(k) || k < 1)) {
@@ -75,11 +85,14 @@ export class MetricAccumulator {
     this.mark = new Uint8Array(options.numItems);
     this.sums = new Float64Array(METRICS.length * this.ks.length);
     this.coldSums = new Float64Array(this.ks.length);
+    this.rareSums = new Float64Array(this.ks.length);
     this.recCounts = this.ks.map(() => new Float64Array(options.numItems));
     this.tailSlots = new Float64Array(this.ks.length);
     this.slots = new Float64Array(this.ks.length);
     this.head = options.popularity ? headItems(options.popularity, options.headShare ?? 0.8) : undefined;
     this.cold = options.coldItems;
+    const rareMax = options.rareMax ?? 5;
+    this.rare = options.popularity ? Uint8Array.from(options.popularity, (count) => (count <= rareMax ? 1 : 0)) : undefined;
     this.idcg = new Float64Array(this.maxK + 1);
     for (let r = 1; r <= this.maxK; r++) this.idcg[r] = (this.idcg[r - 1] as number) + 1 / Math.log2(r + 1);
   }
@@ -95,20 +108,24 @@ export class MetricAccumulator {
    */
   add(ranked: Int32Array, relevant: Int32Array): void {
     const mark = this.mark;
-    // 1 = relevant, 2 = relevant and cold.
+    // Bits: 1 relevant, 2 cold, 4 rare.
     let nRel = 0;
     let nCold = 0;
+    let nRare = 0;
     for (const item of relevant) {
       if (item < 0 || item >= this.numItems) throw new RangeError(`relevant item ${item} outside [0, ${this.numItems})`);
       if (mark[item] !== 0) continue;
       const isCold = this.cold !== undefined && this.cold[item] === 1;
-      mark[item] = isCold ? 2 : 1;
+      const isRare = this.rare !== undefined && this.rare[item] === 1;
+      mark[item] = 1 | (isCold ? 2 : 0) | (isRare ? 4 : 0);
       nRel++;
       if (isCold) nCold++;
+      if (isRare) nRare++;
     }
     this.lists++;
     if (nRel > 0) this.users++;
     if (nCold > 0) this.coldUsers++;
+    if (nRare > 0) this.rareUsers++;
 
     const nk = this.ks.length;
     for (let j = 0; j < nk; j++) {
@@ -116,6 +133,7 @@ export class MetricAccumulator {
       const depth = Math.min(k, ranked.length);
       let hits = 0;
       let coldHits = 0;
+      let rareHits = 0;
       let dcg = 0;
       let ap = 0;
       let firstHit = 0;
@@ -130,7 +148,8 @@ export class MetricAccumulator {
         const m = mark[item] as number;
         if (m === 0) continue;
         hits++;
-        if (m === 2) coldHits++;
+        if (m & 2) coldHits++;
+        if (m & 4) rareHits++;
         dcg += 1 / Math.log2(p + 2);
         ap += hits / (p + 1);
         if (firstHit === 0) firstHit = p + 1;
@@ -147,6 +166,7 @@ export class MetricAccumulator {
         add(5, firstHit > 0 ? 1 / firstHit : 0);
       }
       if (nCold > 0) this.coldSums[j] = (this.coldSums[j] as number) + coldHits / nCold;
+      if (nRare > 0) this.rareSums[j] = (this.rareSums[j] as number) + rareHits / nRare;
     }
     for (const item of relevant) if (item >= 0 && item < this.numItems) mark[item] = 0;
   }
@@ -171,6 +191,9 @@ export class MetricAccumulator {
       }
       if (this.cold !== undefined && this.coldUsers > 0) {
         out[`cold-recall@${k}`] = (this.coldSums[j] as number) / this.coldUsers;
+      }
+      if (this.rare !== undefined && this.rareUsers > 0) {
+        out[`rare-recall@${k}`] = (this.rareSums[j] as number) / this.rareUsers;
       }
     }
     return out;
