@@ -11,14 +11,15 @@ const runs = [
   ['scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,als,bpr,ease,markov,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
   ['ml-100k-kg', 'ml-100k/grouplens', 'movielens', 'msr', 'lightgcn,kg-lightgcn,graph-ppr,als', 'kg-ml100k-recbole'],
   ['amazon-beauty-kg', 'amazon-beauty', 's3rec', 'loo', 'itemknn,als,bpr,markov,lightgcn,kg-lightgcn,graph-ppr'],
-  ['amazon-beauty-cold-kg', 'amazon-beauty', 's3rec', 'cold-items', 'als,lightgcn,kg-lightgcn,graph-ppr,graph-ppr:factWeight=1:beta=1'],
+  ['beauty-cold-kg', 'amazon-beauty', 's3rec', 'cold-items', 'als,graph-ppr,lightgcn,kg-lightgcn', null, ['--no-search']],
+  ['beauty-cold-ppr', 'amazon-beauty', 's3rec', 'cold-items', 'graph-ppr,graph-ppr:factWeight=1:beta=1', null, ['--no-search']],
   ['deep-beauty', 'amazon-beauty', 's3rec', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
   ['deep-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
 ];
 const only = process.argv.slice(2);
 let failed = 0;
-for (const [name, folder, format, protocol, models, kg] of runs) {
+for (const [name, folder, format, protocol, models, kg, extra = []] of runs) {
   if (only.length && !only.includes(name)) continue;
   const path = join(datasets, folder);
   if (!existsSync(path)) {
@@ -27,6 +28,7 @@ for (const [name, folder, format, protocol, models, kg] of runs) {
   }
   const args = ['bin/shopfusion.js', 'eval', '--dataset', path, '--format', format, '--protocol', protocol, '--models', models, '--out', `bench/results/eval/${name}.json`];
   if (kg) args.push('--kg', join(datasets, kg));
+  args.push(...extra);
   console.log(`\n$ node ${args.join(' ')}`);
   const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (result.status !== 0) failed++;

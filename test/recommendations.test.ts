@@ -89,3 +89,26 @@ test('the API serves recommendations and similar items, without seen or unavaila
   const listed = (await api.inject({ method: 'GET', url: '/models' })).json() as { data: Array<{ name: string }> };
   assert.deepEqual(listed.data.map((m) => m.name).sort(), ['itemknn', 'pop']);
 });
+
+test('sasrec trained from the store serves the next item of a sequence over the API', async () => {
+  const dir = join(tempDir(), 'models');
+  const config = testConfig({ models: { dir, default: 'sasrec' } });
+  const store = openStore(config.store);
+  // 150 shoppers walk a ring of 12 items, 6 steps each, from starts of their own.
+  await store.items.upsert(Array.from({ length: 12 }, (_, i) => ({ id: `c${i}` })), 0);
+  const events = [];
+  for (let u = 0; u < 150; u++) {
+    for (let s = 0; s < 6; s++) events.push({ id: `s${u}-${s}`, userId: `w${u}`, itemId: `c${(u * 5 + s) % 12}`, type: 'view' as const, timestamp: 1_700_000_000_000 + u * 100 + s });
+  }
+  await store.events.insert(events);
+  const [trained] = await trainModels({ store, repository: new ModelRepository(dir), models: ['sasrec'], weights: config.events.weights });
+  assert.ok(trained?.version, JSON.stringify(trained));
+  const api = await buildApp({ store, config });
+  // A visitor the model never saw: scored from their own events, newest last.
+  await store.events.insert([3, 4, 5].map((i) => ({ id: `v${i}`, userId: 'newcomer', itemId: `c${i}`, type: 'view' as const, timestamp: 1_700_000_100_000 + i })));
+  const body = (await api.inject({ method: 'GET', url: '/users/newcomer/recommendations?model=sasrec&k=3' })).json() as { model: string; data: Array<{ itemId: string }> };
+  assert.equal(body.model, 'sasrec');
+  assert.equal(body.data[0]?.itemId, 'c6', JSON.stringify(body.data));
+  assert.ok(!body.data.some((d) => ['c3', 'c4', 'c5'].includes(d.itemId)), 'seen items are not recommended');
+  await api.close();
+});
