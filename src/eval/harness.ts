@@ -25,6 +25,8 @@ export interface ModelResult {
   metrics: Record<string, number>;
   fitSeconds: number;
   scoreSeconds: number;
+  /** What the final fit did, as the model reports it (epochs, early stopping). */
+  training?: Record<string, ParamValue>;
   /** The parameter sets tried and their validation NDCG@10. */
   search?: Array<{ params: Record<string, ParamValue>; ndcg10: number }>;
   skipped?: string;
@@ -176,7 +178,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       const scoreStart = performance.now();
       const metrics = rankAll(ia, model, finalTrain, split.test, { ks, coldItems: split.coldItems });
       const scoreSeconds = (performance.now() - scoreStart) / 1000;
-      results.push({ model: name, params: { ...model.params }, metrics, fitSeconds, scoreSeconds, ...(tried ? { search: tried } : {}) });
+      const training = model.fitReport?.();
+      results.push({ model: name, params: { ...model.params }, metrics, fitSeconds, scoreSeconds, ...(training ? { training } : {}), ...(tried ? { search: tried } : {}) });
       log(`${name}: ndcg@10 ${(metrics['ndcg@10'] ?? 0).toFixed(4)} hr@10 ${(metrics['hr@10'] ?? 0).toFixed(4)} (fit ${fitSeconds.toFixed(1)} s)`);
     } catch (error) {
       if (!(error instanceof ModelNotApplicable)) throw error;

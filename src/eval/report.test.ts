@@ -16,7 +16,7 @@ const report: EvalReport = {
       fitSeconds: 1.234,
       scoreSeconds: 0.5,
     },
-    { model: 'pop<&>', params: {}, metrics: { 'ndcg@10': 0.2, 'hr@10': 0.6 }, fitSeconds: 0.01 },
+    { model: 'pop<&>', params: {}, metrics: { 'ndcg@10': 0.2, 'hr@10': 0.6 }, fitSeconds: 0.01, training: { epochs: 12, bestEpoch: 7 } },
     { model: 'ease', params: {}, metrics: {}, fitSeconds: 0, skipped: 'item count 50000 above its limit 20000' },
   ],
 };
@@ -31,6 +31,7 @@ test('markdown has the title, protocol line, main table, skipped models and char
   assert.match(md, /!\[ndcg@10\]\(ml-charts\/ndcg-at-10\.svg\)/);
   assert.doesNotMatch(md, /mrr-at-10\.svg/); // no result has mrr@10
   assert.match(md, /\| ndcg@5 \| 0\.4000 \| – \|/);
+  assert.match(md, /- \*\*pop<&>\*\*: \(defaults\); training: epochs=12, bestEpoch=7/);
 });
 
 test('svg chart is standalone, well formed, one bar per model, escaped', () => {

@@ -13,6 +13,8 @@ export interface ReportRow {
   metrics: Record<string, number>;
   fitSeconds: number;
   scoreSeconds?: number;
+  /** What the fit did (epochs, early stopping), where the model says. */
+  training?: Record<string, unknown>;
   /** Why the model did not run (then its metrics are empty). */
   skipped?: string;
 }
@@ -114,7 +116,8 @@ export function renderMarkdown(report: EvalReport, options: MarkdownOptions = {}
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(', ');
       const score = r.scoreSeconds !== undefined ? `; scoring ${fmtSeconds(r.scoreSeconds)} s` : '';
-      out.push(`- **${esc(r.model)}**: ${params.length > 0 ? esc(params) : '(defaults)'}${score}`);
+      const training = r.training ? `; training: ${esc(Object.entries(r.training).map(([k, v]) => `${k}=${String(v)}`).join(', '))}` : '';
+      out.push(`- **${esc(r.model)}**: ${params.length > 0 ? esc(params) : '(defaults)'}${score}${training}`);
     }
     out.push('');
     const keys = [...new Set(ran.flatMap((r) => Object.keys(r.metrics)))].sort(compareMetricKeys);

@@ -64,8 +64,9 @@ export class Sasrec implements Recommender {
   private builder: ShardBuilder | undefined;
   /** The encoded history of the current request. */
   private h = new Float64Array(0);
-  /** What the last fit did, epoch by epoch. */
+  /** What the last fit did, epoch by epoch, and the epoch it kept. */
   history: SasrecEpoch[] = [];
+  bestEpoch = 0;
 
   constructor(
     readonly name: 'sasrec' | 'sasrec-text',
@@ -129,6 +130,7 @@ export class Sasrec implements Recommender {
       ...(options.progress ? { progress: options.progress } : {}),
     });
     this.history = trained.epochs;
+    this.bestEpoch = trained.bestEpoch;
     const theta = trained.theta;
     if (text) {
       // Items nobody had in a training sequence learnt nothing of their own: their text speaks.
@@ -178,6 +180,19 @@ export class Sasrec implements Recommender {
       out[j] = s;
     }
     out.fill(0, n);
+  }
+
+  fitReport(): Record<string, number> {
+    const epochs = this.history;
+    const best = epochs.find((e) => e.epoch === this.bestEpoch);
+    const seconds = epochs.reduce((sum, e) => sum + e.seconds, 0);
+    return {
+      epochs: epochs.length,
+      bestEpoch: this.bestEpoch,
+      validNdcg10: Number((best?.validNdcg ?? 0).toFixed(4)),
+      validHr10: Number((best?.validHr ?? 0).toFixed(4)),
+      secondsPerEpoch: Number((seconds / Math.max(1, epochs.length)).toFixed(2)),
+    };
   }
 
   /** What follows a visit to `item` alone: the next-item scores of a one-item session. */

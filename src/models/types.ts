@@ -80,6 +80,8 @@ export interface Recommender {
    * oldest first (sequence models read its end). Excluding seen items is the caller's job.
    */
   score(user: number, history: Int32Array, out: Float32Array): void;
+  /** What the last fit did (epochs run, the epoch kept, ...), for reports; where the model has it. */
+  fitReport?(): Record<string, ParamValue>;
   /** Item-to-item similarity scores for one item into `out`, where the model has them. */
   similar?(item: number, out: Float32Array): void;
   save(): Snapshot;
