@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { trainDataFromPairs } from '../data/interactions.js';
 import { topK } from '../core/top-k.js';
 import { Sasrec, type SasrecOptions } from './sasrec.js';
-import type { ItemVectors, TrainData } from './types.js';
+import { ModelNotApplicable, type ItemVectors, type TrainData } from './types.js';
 
 const ITEMS = 24;
 
@@ -69,6 +69,11 @@ describe('sasrec', () => {
     const similar = new Float32Array(ITEMS);
     model.similar(7, similar);
     assert.deepEqual(similar, score(model, [7]));
+  });
+
+  test('sasrec-text on a catalog without text is not applicable, and says why', async () => {
+    const data = { ...cycles(), content: { texts: new Array<string>(ITEMS).fill(''), vectors: () => Promise.reject(new Error('not reached')) } };
+    await assert.rejects(new Sasrec('sasrec-text', SMALL).fit(data, { seed: 1 }), (e: unknown) => e instanceof ModelNotApplicable && /the catalog has no item text for its use-lite vectors/.test(e.message));
   });
 
   test('bad options are refused with the parameter named', () => {

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { ShardBuilder } from '../deep/sasrec-batches.js';
 import { SasrecNet, SasrecWork, addText, type SasrecShape } from '../deep/sasrec-net.js';
 import { trainSasrec, type SasrecEpoch } from '../deep/sasrec-train.js';
-import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
+import { ModelNotApplicable, type FitOptions, type Recommender, type Snapshot, type TrainData } from './types.js';
 
 export interface SasrecOptions {
   /** Hidden size d (default 64). */
@@ -106,7 +106,9 @@ export class Sasrec implements Recommender {
     let text: Float32Array | undefined;
     let textDim = 0;
     if (p.text) {
-      if (!data.content) throw new RangeError(`${this.name}: needs the items' text vectors (${p.text}), and this data has no content`);
+      if (!data.content || (data.content.texts.length > 0 && data.content.texts.every((t) => t === ''))) {
+        throw new ModelNotApplicable(this.name, `the catalog has no item text for its ${p.text} vectors`);
+      }
       const vectors = await data.content.vectors(p.text);
       text = vectors.data;
       textDim = vectors.dimensions;
