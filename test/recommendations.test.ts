@@ -112,3 +112,30 @@ test('sasrec trained from the store serves the next item of a sequence over the 
   assert.ok(!body.data.some((d) => ['c3', 'c4', 'c5'].includes(d.itemId)), 'seen items are not recommended');
   await api.close();
 });
+
+test('graph/lightgcn: the trained LightGCN as a recall channel, and a clear error before one is trained', async () => {
+  const dir = join(tempDir(), 'models');
+  const config = testConfig({ models: { dir, default: 'pop' } });
+  const store = openStore(config.store);
+  await shop(store);
+  const api = await buildApp({ store, config });
+  const before = await api.inject({ method: 'GET', url: '/users/u2/recommendations?channel=graph/lightgcn&k=3' });
+  assert.equal(before.statusCode, 404);
+  assert.equal(before.json().code, 'model_not_found');
+  assert.match(before.json().message, /channel graph\/lightgcn needs a trained kg-lightgcn or lightgcn model/);
+
+  await trainModels({ store, repository: new ModelRepository(dir), models: ['lightgcn'], weights: config.events.weights });
+  await api.inject({ method: 'POST', url: '/models/reload' });
+  const recs = (await api.inject({ method: 'GET', url: '/users/u2/recommendations?channel=graph/lightgcn&k=3' })).json() as { model: string; version: string; data: Array<{ itemId: string }> };
+  assert.equal(recs.model, 'graph/lightgcn');
+  assert.match(recs.version, /^lightgcn@/);
+  assert.equal(recs.data[0]?.itemId, 'a2', JSON.stringify(recs.data));
+  assert.ok(!recs.data.some((d) => ['a0', 'a1', 'a3', 'a4'].includes(d.itemId)));
+  const similar = (await api.inject({ method: 'GET', url: '/items/b1/similar?channel=graph/lightgcn&k=3' })).json() as typeof recs;
+  assert.deepEqual(similar.data.map((d) => d.itemId[0]), ['b', 'b', 'b']);
+  assert.ok(!similar.data.some((d) => d.itemId === 'b1'));
+  // A visitor with no history: the channel has nothing to offer (no silent popularity).
+  const nobody = (await api.inject({ method: 'GET', url: '/users/nobody/recommendations?channel=graph/lightgcn&k=3' })).json() as typeof recs;
+  assert.deepEqual(nobody.data, []);
+  await api.close();
+});

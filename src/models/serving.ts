@@ -122,6 +122,42 @@ export class ModelServing {
     }
   }
 
+  /**
+   * Candidates for a recall channel: the model's top k for a user (from their history) or for an
+   * item page, without a fallback (an unknown user with no known history gets none), seen items
+   * and those `exclude` rejects left out.
+   */
+  candidates(name: string, context: { userId?: string; itemId?: string; history: readonly string[] }, k: number, exclude: (id: string) => boolean): { version: string; data: Scored[] } {
+    const m = this.get(name);
+    const scratch = this.acquire(m.items.size);
+    try {
+      const item = context.itemId === undefined ? undefined : m.items.get(context.itemId);
+      if (context.itemId !== undefined) {
+        if (item === undefined) return { version: m.version, data: [] };
+        if (m.model.similar) m.model.similar(item, scratch.scores);
+        else m.model.score(-1, Int32Array.of(item), scratch.scores);
+        scratch.exclude[item] = 1;
+      } else {
+        const dense = context.history.map((id) => m.items.get(id)).filter((i): i is number => i !== undefined);
+        const user = context.userId === undefined ? -1 : (m.users.get(context.userId) ?? -1);
+        if (user < 0 && dense.length === 0) return { version: m.version, data: [] };
+        m.model.score(user, Int32Array.from(dense), scratch.scores);
+        for (const i of dense) scratch.exclude[i] = 1;
+      }
+      for (let fetch = k * 2 + 10; ; fetch *= 4) {
+        const best = topK(scratch.scores, fetch, scratch.exclude);
+        const data: Scored[] = [];
+        for (let j = 0; j < best.items.length && data.length < k; j++) {
+          const id = m.items.ids[best.items[j] as number] as string;
+          if (!exclude(id)) data.push({ itemId: id, score: best.scores[j] as number });
+        }
+        if (data.length >= k || best.items.length < fetch) return { version: m.version, data };
+      }
+    } finally {
+      this.release(m.items.size, scratch);
+    }
+  }
+
   /** The k best available items; over-fetches so that unavailable ones can be dropped. */
   private async pick(m: LoadedModel, scores: Float32Array, exclude: Uint8Array, k: number, available: AvailabilityCheck): Promise<Scored[]> {
     for (let fetch = k * 2 + 10; ; fetch *= 4) {

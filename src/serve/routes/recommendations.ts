@@ -7,6 +7,7 @@ import { errorResponses, IdParams, NoQuery } from './common.js';
 import { requireSemantic } from './embedding.js';
 import { ExplanationSchema, requireGraph } from './graph.js';
 import { GraphPprChannel } from '../../recall/graph-channel.js';
+import { ModelChannel } from '../../recall/model-channel.js';
 import type { RecallChannel, RecallContext } from '../../recall/types.js';
 import { VectorSimilarItems, VectorUserProfile } from '../../recall/vector-channels.js';
 
@@ -22,7 +23,7 @@ const queryFields = (channels: string[]) => ({
 });
 const UserQuery = Type.Object(
   {
-    ...queryFields(['vector/user-profile', GraphPprChannel.ID]),
+    ...queryFields(['vector/user-profile', GraphPprChannel.ID, ModelChannel.GRAPH_LIGHTGCN]),
     explain: Type.Boolean({
       default: false,
       description: `Explain each item by the best (at most 3) knowledge-graph paths from the user to it, whatever model or channel answered; k at most ${MAX_EXPLAINED}.`,
@@ -30,7 +31,7 @@ const UserQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const ItemQuery = Type.Object(queryFields(['vector/similar-items', GraphPprChannel.ID]), { additionalProperties: false });
+const ItemQuery = Type.Object(queryFields(['vector/similar-items', GraphPprChannel.ID, ModelChannel.GRAPH_LIGHTGCN]), { additionalProperties: false });
 type Query = Static<typeof ItemQuery>;
 
 const ListResponse = Type.Object({
@@ -54,6 +55,7 @@ export function recommendationRoutes({ store, models, semantic, graph }: RouteCo
   const channels: RecallChannel[] = [
     ...(semantic ? [new VectorUserProfile(semantic), new VectorSimilarItems(semantic)] : []),
     ...(graph ? [new GraphPprChannel(graph)] : []),
+    new ModelChannel(ModelChannel.GRAPH_LIGHTGCN, models, ['kg-lightgcn', 'lightgcn']),
   ];
 
   /** The channel, or `not_configured` naming the part of the engine it needs. */
