@@ -151,6 +151,24 @@ describe('knowledge graph over the API', () => {
     assert.deepEqual((await app.inject('/users/nobody/recommendations?channel=graph/ppr')).json<List>().data, []);
   });
 
+  test('graph.degreePenalty: the walk divides by degree^β, and says so', async () => {
+    const penalised = await buildApp({ store, config: testConfig({ graph: { refreshSeconds: 0.02, degreePenalty: 1 }, models: { dir: models, default: 'pop' } }) });
+    try {
+      const status = await ready(penalised);
+      assert.equal((status.walk as { degreePenalty?: number }).degreePenalty, 1);
+      const plain = (await app.inject('/users/u1/recommendations?channel=graph/ppr&k=10')).json<List>();
+      const body = (await penalised.inject('/users/u1/recommendations?channel=graph/ppr&k=10')).json<List>();
+      assert.match(body.version, /^kg@1\.\d+;alpha=0\.3;beta=1$/);
+      assert.deepEqual([...ids(body)].sort(), [...ids(plain)].sort(), 'the same reachable items');
+      // Each score is divided by the item's own degree (> 1 here): smaller, by different factors.
+      const ratios = body.data.map((d) => d.score / (plain.data.find((p) => p.itemId === d.itemId)?.score as number));
+      assert.ok(ratios.every((r) => r > 0 && r < 1), ratios.join(', '));
+      assert.ok(new Set(ratios.map((r) => r.toFixed(6))).size > 1, ratios.join(', '));
+    } finally {
+      await penalised.close();
+    }
+  });
+
   test('/graph/paths: known answers, best first; an empty list when nothing joins them within 3 hops', async () => {
     const res = await app.inject('/graph/paths?user=u1&item=a3');
     assert.equal(res.statusCode, 200, res.body);
