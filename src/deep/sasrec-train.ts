@@ -254,7 +254,8 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
       const stats = { epoch, loss: lossSum / Math.max(1, batches), validNdcg: valid.ndcg, validHr: valid.hr, seconds: (performance.now() - epochStart) / 1000 };
       epochs.push(stats);
       options.onEpoch?.(stats);
-      if (valid.ndcg > best.ndcg) best = { ndcg: valid.ndcg, epoch, theta: theta.slice() };
+      // Without validation users every epoch is the best so far: no early stopping.
+      if (valid.ndcg > best.ndcg || validation.length === 0) best = { ndcg: valid.ndcg, epoch, theta: theta.slice() };
       if (epoch - best.epoch >= options.patience) break;
       if ((performance.now() - started) / 1000 >= options.maxSeconds) break;
     }

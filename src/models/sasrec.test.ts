@@ -76,6 +76,12 @@ describe('sasrec', () => {
     await assert.rejects(new Sasrec('sasrec-text', SMALL).fit(data, { seed: 1 }), (e: unknown) => e instanceof ModelNotApplicable && /the catalog has no item text for its use-lite vectors/.test(e.message));
   });
 
+  test('without validation users it trains every epoch and keeps the last', async () => {
+    const model = await fitted({ ...SMALL, epochs: 4, patience: 1, validationUsers: 0 });
+    assert.equal(model.history.length, 4);
+    assert.equal(model.fitReport().bestEpoch, 4);
+  });
+
   test('bad options are refused with the parameter named', () => {
     assert.throws(() => new Sasrec('sasrec', { dim: 10, heads: 3 }), /dim 10 must be divisible by heads 3/);
     assert.throws(() => new Sasrec('sasrec', { dropout: 1 }), /dropout must be in \[0, 1\)/);
