@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_CONFIG } from '../src/core/config.js';
-import { ModelRepository } from '../src/models/repository.js';
+import { trainDataFromPairs } from '../src/data/interactions.js';
+import { ModelRepository, newVersion } from '../src/models/repository.js';
+import { Sasrec } from '../src/models/sasrec.js';
+import { ModelServing } from '../src/models/serving.js';
 import { readSnapshotFile } from '../src/models/snapshot-file.js';
 import { trainModels } from '../src/models/train.js';
 import { buildApp } from '../src/serve/app.js';
@@ -138,4 +141,38 @@ test('graph/lightgcn: the trained LightGCN as a recall channel, and a clear erro
   const nobody = (await api.inject({ method: 'GET', url: '/users/nobody/recommendations?channel=graph/lightgcn&k=3' })).json() as typeof recs;
   assert.deepEqual(nobody.data, []);
   await api.close();
+});
+
+test('sasrec-text: an item added after training is scored from its stored text vector, without retraining', async () => {
+  // A ring of 24 products; c13 is not in the catalog at training time. Text: one dimension per
+  // product, and the new c13 reads exactly like c14 (a new listing of it).
+  const ring = Array.from({ length: 24 }, (_, i) => i).filter((i) => i !== 13);
+  const index = new Map(ring.map((n, i) => [n, i]));
+  const pairs: Array<[number, number]> = [];
+  for (let u = 0; u < 160; u++) for (let s = 0; s < 8; s++) if ((u * 7 + s) % 24 !== 13) pairs.push([u, index.get((u * 7 + s) % 24) as number]);
+  const text = new Float32Array(ring.length * 24);
+  ring.forEach((n, i) => (text[i * 24 + n] = 1));
+  const data = { ...trainDataFromPairs(pairs, 160, ring.length), content: { texts: [], vectors: () => Promise.resolve({ embedderId: 'test@1', dimensions: 24, data: text, present: new Uint8Array(ring.length).fill(1) }) } };
+  const model = new Sasrec('sasrec-text', { dim: 16, blocks: 1, heads: 2, maxLength: 6, dropout: 0.1, learningRate: 0.01, batchSize: 32, negatives: 64, epochs: 40, patience: 40, validationUsers: 16, text: 'test' });
+  await model.fit(data, { seed: 5, threads: 1 });
+  const repository = new ModelRepository(join(tempDir(), 'models'));
+  repository.save({ snapshot: model.save(), users: Array.from({ length: 160 }, (_, u) => `w${u}`), items: ring.map((n) => `c${n}`), version: newVersion(), createdAt: new Date().toISOString(), trainedOn: { events: pairs.length } });
+
+  const store = openStore('memory:');
+  const twin = new Float32Array(24);
+  twin[14] = 1;
+  await store.vectors.put('test@1', [{ itemId: 'c13', textHash: 'h', vector: twin }]);
+  const serving = new ModelServing(repository, 'sasrec-text');
+  serving.reload();
+  const everything = (ids: readonly string[]) => Promise.resolve(new Set(ids));
+  const before = await serving.recommend('sasrec-text', 'visitor', ['c10', 'c11', 'c12'], 3, everything);
+  assert.ok(!before.data.some((d) => d.itemId === 'c13'));
+  assert.equal(await serving.addItemsFromVectors(store.vectors, ['c13', 'c99']), 1, 'c99 has no vector: left out');
+  assert.equal(await serving.addStoredItems(store.vectors), 0, 'nothing more to add');
+  const after = await serving.recommend('sasrec-text', 'visitor', ['c10', 'c11', 'c12'], 3, everything);
+  assert.equal(after.data[0]?.itemId, 'c14');
+  assert.ok(after.data.some((d) => d.itemId === 'c13'), JSON.stringify(after.data));
+  // The new item is read in a history too: after it comes what follows its twin.
+  const next = await serving.recommend('sasrec-text', 'visitor', ['c11', 'c12', 'c13'], 1, everything);
+  assert.equal(next.data[0]?.itemId, 'c15');
 });

@@ -301,7 +301,8 @@ export class SasrecWork {
     /** The items' representations (items × d) when serving: read instead of E and the adapter. */
     readonly table?: Float32Array,
   ) {
-    this.slotOf = new Int32Array(net.shape.items).fill(-1);
+    // Serving may know more items than training did (added later from their text): the table's rows.
+    this.slotOf = new Int32Array(table ? table.length / net.shape.dim : net.shape.items).fill(-1);
     this.row = new Float64Array(net.shape.dim);
     this.square = new Float64Array(net.shape.maxLength * net.shape.maxLength);
   }

@@ -62,6 +62,10 @@ export class Sasrec implements Recommender {
   private table: Float32Array = new Float32Array(0);
   private work: SasrecWork | undefined;
   private builder: ShardBuilder | undefined;
+  /** Items the table holds: those of training, then any added from their text. */
+  private items = 0;
+  /** The embedder of the text vectors the adapter was trained on (sasrec-text). */
+  private embedderId: string | undefined;
   /** The encoded history of the current request. */
   private h = new Float64Array(0);
   /** What the last fit did, epoch by epoch, and the epoch it kept. */
@@ -110,6 +114,7 @@ export class Sasrec implements Recommender {
         throw new ModelNotApplicable(this.name, `the catalog has no item text for its ${p.text} vectors`);
       }
       const vectors = await data.content.vectors(p.text);
+      this.embedderId = vectors.embedderId;
       text = vectors.data;
       textDim = vectors.dimensions;
     }
@@ -150,6 +155,7 @@ export class Sasrec implements Recommender {
     this.table = table;
     this.work = new SasrecWork(net, undefined, table);
     this.builder = new ShardBuilder(net.shape.maxLength);
+    this.items = table.length / net.shape.dim;
     this.h = new Float64Array(net.shape.dim);
   }
 
@@ -157,7 +163,7 @@ export class Sasrec implements Recommender {
   private encode(history: ArrayLike<number>, out: Float64Array): boolean {
     const { net, work, builder } = this;
     if (!net || !work || !builder) throw new Error(`${this.name} is not fitted`);
-    const batch = builder.single(history, net.shape.items);
+    const batch = builder.single(history, this.items);
     if (batch.sequences === 0) return false;
     const hidden = work.hidden(this.theta, batch);
     const d = net.shape.dim;
@@ -202,6 +208,25 @@ export class Sasrec implements Recommender {
     this.score(-1, Int32Array.of(item), out);
   }
 
+  textEmbedder(): string | undefined {
+    return this.net && this.net.layout.A >= 0 ? this.embedderId : undefined;
+  }
+
+  /**
+   * Appends items added after training, each represented by its text vector alone (A v + a), so
+   * that they are scored and read in histories without retraining (`sasrec-text` only).
+   */
+  addItems(vectors: Float32Array, count: number): void {
+    const net = this.net;
+    if (!net || net.layout.A < 0) throw new Error(`${this.name} has no text adapter: it cannot take new items`);
+    const { dim: d, textDim } = net.shape;
+    if (vectors.length !== count * textDim) throw new RangeError(`${this.name}: ${count} items need ${count * textDim} values (${textDim} each), got ${vectors.length}`);
+    const table = new Float32Array(this.table.length + count * d);
+    table.set(this.table);
+    for (let i = 0; i < count; i++) table.set(this.representText(vectors.subarray(i * textDim, (i + 1) * textDim)), this.table.length + i * d);
+    this.prepare(net, this.theta, table);
+  }
+
   /**
    * The representation of an item the model has not seen, from its text vector (`sasrec-text`):
    * A v + a, to append to the catalog without retraining.
@@ -222,7 +247,7 @@ export class Sasrec implements Recommender {
       model: this.name,
       params: { ...this.params },
       arrays: { theta: this.theta, table: this.table },
-      meta: { items: net.shape.items, textDim: net.shape.textDim },
+      meta: { items: net.shape.items, textDim: net.shape.textDim, ...(this.embedderId ? { embedderId: this.embedderId } : {}) },
     };
   }
 
@@ -233,9 +258,10 @@ export class Sasrec implements Recommender {
     const items = Number(snapshot.meta?.items);
     const shape: SasrecShape = { items, dim: p.dim, maxLength: p.maxLength, blocks: p.blocks, heads: p.heads, textDim: Number(snapshot.meta?.textDim ?? 0) };
     const net = new SasrecNet(shape, p.dropout);
-    if (!(theta instanceof Float64Array) || theta.length !== net.layout.size || !(table instanceof Float32Array) || table.length !== items * p.dim) {
-      throw new TypeError(`${model.name}: the snapshot needs theta (${net.layout.size} float64) and table (${items} × ${p.dim} float32)`);
+    if (!(theta instanceof Float64Array) || theta.length !== net.layout.size || !(table instanceof Float32Array) || table.length < items * p.dim || table.length % p.dim !== 0) {
+      throw new TypeError(`${model.name}: the snapshot needs theta (${net.layout.size} float64) and table (at least ${items} × ${p.dim} float32)`);
     }
+    if (snapshot.meta?.embedderId !== undefined) model.embedderId = String(snapshot.meta.embedderId);
     model.prepare(net, theta, table);
     return model;
   }

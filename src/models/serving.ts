@@ -3,6 +3,7 @@
  * user's recent history) or an item, with seen, unavailable and deleted items left out.
  */
 import { ShopfusionError } from '../core/errors.js';
+import type { VectorStore } from '../store/types.js';
 import type { LoadedModel, ModelRepository } from './repository.js';
 import { topK } from '../core/top-k.js';
 
@@ -63,6 +64,47 @@ export class ModelServing {
     }
     this.loaded = next;
     return [...next.values()].map((m) => ({ name: m.name, version: m.version }));
+  }
+
+  /**
+   * Gives models that read text vectors (`sasrec-text`) the items among `ids` they do not know
+   * yet, from the vectors the store holds for their embedder: new catalog items become scorable
+   * without retraining. Returns how many items were added, over all models.
+   */
+  async addItemsFromVectors(vectors: VectorStore, ids: readonly string[]): Promise<number> {
+    let added = 0;
+    for (const m of this.loaded.values()) added += await this.extend(m, vectors, ids);
+    return added;
+  }
+
+  /** The same for every stored vector of each such model's embedder (after a load or reload). */
+  async addStoredItems(vectors: VectorStore): Promise<number> {
+    let added = 0;
+    for (const m of this.loaded.values()) {
+      const embedder = m.model.textEmbedder?.();
+      if (!embedder) continue;
+      const ids: string[] = [];
+      for await (const batch of vectors.scan(embedder)) for (const row of batch) if (m.items.get(row.itemId) === undefined) ids.push(row.itemId);
+      added += await this.extend(m, vectors, ids);
+    }
+    return added;
+  }
+
+  private async extend(m: LoadedModel, vectors: VectorStore, ids: readonly string[]): Promise<number> {
+    const embedder = m.model.textEmbedder?.();
+    if (!embedder || !m.model.addItems) return 0;
+    const fresh = [...new Set(ids)].filter((id) => m.items.get(id) === undefined);
+    if (fresh.length === 0) return 0;
+    const found = await vectors.get(embedder, fresh);
+    // Checked again after the await: a concurrent call may have added some meanwhile.
+    const known = fresh.filter((id) => found.has(id) && m.items.get(id) === undefined);
+    if (known.length === 0) return 0;
+    const dim = (found.get(known[0] as string) as Float32Array).length;
+    const data = new Float32Array(known.length * dim);
+    known.forEach((id, i) => data.set(found.get(id) as Float32Array, i * dim));
+    m.model.addItems(data, known.length);
+    for (const id of known) m.items.add(id);
+    return known.length;
   }
 
   list(): Array<Pick<LoadedModel, 'name' | 'version' | 'createdAt' | 'trainedOn'>> {

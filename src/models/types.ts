@@ -82,6 +82,13 @@ export interface Recommender {
   score(user: number, history: Int32Array, out: Float32Array): void;
   /** What the last fit did (epochs run, the epoch kept, ...), for reports; where the model has it. */
   fitReport?(): Record<string, ParamValue>;
+  /**
+   * The embedder whose item vectors the model reads (`use-lite@0.2.0`), for models that can take
+   * items added after training from their vectors alone.
+   */
+  textEmbedder?(): string | undefined;
+  /** Appends `count` items represented by their vectors (count × dimensions): dense indices from numItems on. */
+  addItems?(vectors: Float32Array, count: number): void;
   /** Item-to-item similarity scores for one item into `out`, where the model has them. */
   similar?(item: number, out: Float32Array): void;
   save(): Snapshot;

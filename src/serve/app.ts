@@ -150,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const models = new ModelServing(new ModelRepository(config.models.dir), config.models.default);
   models.reload();
+  await models.addStoredItems(store.vectors);
   const semantic = await startSemanticIndex(store, config, app);
   const graph = startGraphIndex(store, config, app);
   const context: RouteContext = {
@@ -161,7 +162,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ? {
             onItems: (items) => {
               graph?.itemsChanged(items);
-              void semantic?.itemsChanged(items).catch((error: Error) => app.log.error({ err: error }, 'embedding new items failed'));
+              void semantic
+                ?.itemsChanged(items)
+                // Once embedded, text-reading models (sasrec-text) can score new items at once.
+                .then(() => models.addItemsFromVectors(store.vectors, items.map((i) => i.id)))
+                .catch((error: Error) => app.log.error({ err: error }, 'embedding new items failed'));
             },
           }
         : {}),

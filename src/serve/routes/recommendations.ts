@@ -153,7 +153,11 @@ export function recommendationRoutes({ store, models, semantic, graph }: RouteCo
         config: { access: 'write' },
         schema: { tags: ['recommendations'], summary: 'Load the latest trained version of every model.', querystring: NoQuery },
       },
-      async () => ({ data: models.reload() }),
+      async () => {
+        const data = models.reload();
+        await models.addStoredItems(store.vectors);
+        return { data };
+      },
     );
   };
 }
