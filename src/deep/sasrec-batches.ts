@@ -72,31 +72,47 @@ export class ShardBuilder {
     return b;
   }
 
-  /** A batch of one sequence for serving: its newest ≤ L known items, no targets. */
-  single(history: ArrayLike<number>, numItems: number): SasrecBatch {
+  /**
+   * A batch of sequences for serving: each history's newest ≤ L known items (an empty sequence
+   * where none is known), no targets.
+   */
+  many(histories: ReadonlyArray<ArrayLike<number>>, numItems: number): SasrecBatch {
     const L = this.maxLength;
     const b = this.batch;
-    if (b.inputs.length < L) {
-      b.inputs = new Int32Array(L);
-      b.positions = new Int32Array(L);
-      b.targets = new Int32Array(L);
+    const n = histories.length;
+    if (b.inputs.length < n * L) {
+      b.inputs = new Int32Array(n * L);
+      b.positions = new Int32Array(n * L);
+      b.targets = new Int32Array(n * L);
     }
-    if (b.starts.length < 2) b.starts = new Int32Array(2);
-    // Newest first, skipping unknown items, then written oldest first.
-    let l = 0;
-    for (let i = history.length - 1; i >= 0 && l < L; i--) {
-      const item = history[i] as number;
-      if (item >= 0 && item < numItems) b.targets[l++] = item;
+    if (b.starts.length < n + 1) b.starts = new Int32Array(n + 1);
+    let t = 0;
+    for (let s = 0; s < n; s++) {
+      b.starts[s] = t;
+      const history = histories[s] as ArrayLike<number>;
+      // Newest first into the targets (scratch here), skipping unknown items, then oldest first.
+      let l = 0;
+      for (let i = history.length - 1; i >= 0 && l < L; i--) {
+        const item = history[i] as number;
+        if (item >= 0 && item < numItems) b.targets[t + l++] = item;
+      }
+      for (let j = 0; j < l; j++) {
+        b.inputs[t + j] = b.targets[t + l - 1 - j] as number;
+        b.positions[t + j] = L - l + j;
+      }
+      t += l;
     }
-    for (let j = 0; j < l; j++) {
-      b.inputs[j] = b.targets[l - 1 - j] as number;
-      b.positions[j] = L - l + j;
-    }
-    b.starts[0] = 0;
-    b.starts[1] = l;
-    b.sequences = l > 0 ? 1 : 0;
+    b.starts[n] = t;
+    b.sequences = n;
     b.numNegatives = 0;
     b.normaliser = 1;
+    return b;
+  }
+
+  /** A batch of one sequence (none when no item of the history is known). */
+  single(history: ArrayLike<number>, numItems: number): SasrecBatch {
+    const b = this.many([history], numItems);
+    if (b.starts[1] === 0) b.sequences = 0;
     return b;
   }
 }

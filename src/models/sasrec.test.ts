@@ -64,6 +64,14 @@ describe('sasrec', () => {
     assert.deepEqual(score(model, [-1, 10, 99, 11, ITEMS]), score(model, [10, 11]), 'unknown items are skipped');
     assert.deepEqual(score(model, []), new Float32Array(ITEMS));
     assert.deepEqual(score(model, [-3]), new Float32Array(ITEMS));
+    // Batch inference gives each history's own scores, empty and unknown-only histories included.
+    const histories = [recent, [], [3, 4], [-1], [1, 2, 3, 4, ...recent]];
+    const batch = new Float32Array(histories.length * ITEMS);
+    model.scoreBatch(histories, batch);
+    histories.forEach((h, s) => {
+      const one = score(model, h);
+      batch.subarray(s * ITEMS, (s + 1) * ITEMS).forEach((v, j) => assert.ok(Math.abs(v - (one[j] as number)) < 1e-5, `history ${s} item ${j}`));
+    });
     const loaded = Sasrec.load(model.save());
     assert.deepEqual(score(loaded, recent), score(model, recent));
     const similar = new Float32Array(ITEMS);

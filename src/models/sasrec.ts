@@ -203,6 +203,35 @@ export class Sasrec implements Recommender {
     };
   }
 
+  /**
+   * Batch inference: the scores of every item for each history at once (out: histories × items,
+   * row-major), one pass of the network over all the sequences. The same as `score` per history.
+   */
+  scoreBatch(histories: ReadonlyArray<ArrayLike<number>>, out: Float32Array): void {
+    const { net, work, builder } = this;
+    if (!net || !work || !builder) throw new Error(`${this.name} is not fitted`);
+    const n = this.items;
+    if (out.length < histories.length * n) throw new RangeError(`${this.name}: scoreBatch needs ${histories.length} × ${n} scores, got ${out.length}`);
+    const batch = builder.many(histories, n);
+    const hidden = work.hidden(this.theta, batch);
+    const d = net.shape.dim;
+    const table = this.table;
+    for (let s = 0; s < histories.length; s++) {
+      const row = out.subarray(s * n, (s + 1) * n);
+      const end = batch.starts[s + 1] as number;
+      if (end === batch.starts[s]) {
+        row.fill(0);
+        continue;
+      }
+      const h = (end - 1) * d;
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < d; k++) sum += (hidden[h + k] as number) * (table[j * d + k] as number);
+        row[j] = sum;
+      }
+    }
+  }
+
   /** What follows a visit to `item` alone: the next-item scores of a one-item session. */
   similar(item: number, out: Float32Array): void {
     this.score(-1, Int32Array.of(item), out);
