@@ -88,12 +88,7 @@ function stepBatches(sequences: { indptr: Int32Array; items: Int32Array }, shape
   const seq: TrainSequences = { indptr: sequences.indptr, items: sequences.items, end: sequences.indptr.slice(1) };
   const rng = new Rng(seed);
   const order = Int32Array.from({ length: seq.indptr.length - 1 }, (_, u) => u).filter((u) => tokensOf(seq, u, shape.maxLength) > 0);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
+  rng.shuffle(order);
   const builder = new ShardBuilder(shape.maxLength);
   const batches: SasrecBatch[] = [];
   for (let b = 0; b < count; b++) {

@@ -82,7 +82,7 @@ export class DeepRanker {
 
     const rng = new Rng(seed);
     const order = Int32Array.from({ length: groups }, (_, g) => g).filter((g) => groupGain(labels, starts, g) > 0);
-    shuffle(order, rng);
+    rng.shuffle(order);
     const held = Math.floor(order.length * this.options.validationShare);
     const valid = order.slice(0, held);
     const train = order.slice(held);
@@ -98,7 +98,7 @@ export class DeepRanker {
     const dScores = new Float64Array(rows);
     for (let epoch = 1; epoch <= this.options.epochs; epoch++) {
       epochs = epoch;
-      shuffle(train, rng);
+      rng.shuffle(train);
       for (let b = 0; b < train.length; b += this.options.batchGroups) {
         const members = train.subarray(b, Math.min(train.length, b + this.options.batchGroups));
         // Gather the batch's rows, then one forward and one backward pass over them all.
@@ -209,13 +209,4 @@ export function ndcgAt10(scores: Float64Array, labels: Float32Array): number {
   let idcg = 0;
   for (let r = 0; r < Math.min(10, ideal.length); r++) idcg += (ideal[r] as number) / Math.log2(r + 2);
   return idcg > 0 ? dcg / idcg : 0;
-}
-
-function shuffle(order: Int32Array, rng: Rng): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
 }

@@ -168,10 +168,7 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
   const end = sequences.indptr.slice(1);
   const candidates: number[] = [];
   for (let u = 0; u < numUsers; u++) if ((sequences.indptr[u + 1] as number) - (sequences.indptr[u] as number) >= 3) candidates.push(u);
-  for (let i = candidates.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [candidates[i], candidates[j]] = [candidates[j] as number, candidates[i] as number];
-  }
+  rng.shuffle(candidates);
   const validation = Int32Array.from(candidates.slice(0, options.validationUsers)).sort();
   for (const u of validation) end[u] = (end[u] as number) - 1;
 
@@ -210,13 +207,7 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
   try {
     for (let epoch = 1; epoch <= options.epochs; epoch++) {
       const epochStart = performance.now();
-      const order: Int32Array = trainUsers.slice();
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rng.next() * (i + 1));
-        const t = order[i] as number;
-        order[i] = order[j] as number;
-        order[j] = t;
-      }
+      const order: Int32Array = rng.shuffle(trainUsers.slice());
       let lossSum = 0;
       let batches = 0;
       for (let b = 0; b < order.length; b += options.batchSize) {

@@ -228,7 +228,7 @@ export function trainProjection(rows: FeatureRows, pairs: Int32Array, options: P
   const bestWeights = validation ? Float32Array.from(weights) : undefined;
   let step = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    shuffle(order, rng);
+    rng.shuffle(order);
     let lossSum = 0;
     let batches = 0;
     for (let start = 0; start < numPairs; start += batchSize) {
@@ -737,15 +737,6 @@ class RowAdagrad implements Optimiser {
       const b = j * d;
       for (let k = 0; k < d; k++) weights[b + k] = (weights[b + k] as number) - rate * (gradient.values[gb + k] as number);
     }
-  }
-}
-
-function shuffle(order: Int32Array, rng: Rng): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
   }
 }
 

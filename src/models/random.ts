@@ -47,6 +47,17 @@ export class Rng extends Sfc32 {
     return Math.floor(this.next() * n);
   }
 
+  /** Shuffles `values` in place (Fisher–Yates, from the end); returns them. */
+  shuffle<T extends Int32Array | number[]>(values: T): T {
+    for (let i = values.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = values[i] as number;
+      values[i] = values[j] as number;
+      values[j] = t;
+    }
+    return values;
+  }
+
   /** Fills `out` with independent N(0, sd²) draws, in index order; returns `out`. */
   fillNormal<T extends Float32Array | Float64Array>(out: T, sd: number): T {
     for (let i = 0; i < out.length; i++) out[i] = this.normal(0, sd);
