@@ -27,8 +27,8 @@ function randomText(items: number, dim: number): Float32Array {
 }
 
 /** Finite differences of the loss against the hand-written gradient, every parameter. */
-function gradientCheck(shape: SasrecShape, dropout: number) {
-  const net = new SasrecNet(shape, dropout);
+function gradientCheck(shape: SasrecShape, dropout: number, idDropout = 0) {
+  const net = new SasrecNet(shape, dropout, idDropout);
   const theta = initSasrec(shape, net.layout, 3);
   // Move the layer-norm gains and biases off 1 and 0, so that their gradients are exercised.
   const rng = new Rng(9);
@@ -63,6 +63,10 @@ describe('SASRec network', () => {
 
   test('gradient check: text adapter, one head, no dropout', () => {
     gradientCheck({ items: 7, dim: 4, maxLength: 5, blocks: 1, heads: 1, textDim: 3 }, 0);
+  });
+
+  test('gradient check: text adapter with half the items trained by their text alone', () => {
+    gradientCheck({ items: 7, dim: 4, maxLength: 5, blocks: 1, heads: 1, textDim: 3 }, 0.2, 0.5);
   });
 
   test('causal: a token’s output does not depend on later tokens; sequences do not see each other', () => {

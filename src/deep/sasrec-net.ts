@@ -223,6 +223,12 @@ export class SasrecNet {
     readonly shape: SasrecShape,
     /** Dropout rate of the embeddings and both residual branches during training. */
     readonly dropout: number,
+    /**
+     * With text: the share of the batch's items represented by their text alone (E[i] left out)
+     * during training, as DropoutNet does, so that items without interactions (E[i] = 0) are
+     * scored on the same footing as the rest.
+     */
+    readonly idDropout = 0,
   ) {
     if (shape.dim % shape.heads !== 0) throw new RangeError(`sasrec: dim ${shape.dim} is not divisible by heads ${shape.heads}`);
     this.layout = sasrecLayout(shape);
@@ -271,6 +277,8 @@ export class SasrecWork {
   /** The batch's items (inputs, targets, negatives) and their representations. */
   private slotOf: Int32Array;
   private slotItems = new Int32Array(0);
+  /** 1 for slots represented by their text alone in this batch (`idDropout`). */
+  private idDropped = new Uint8Array(0);
   private slots = 0;
   private reps = new Float64Array(0);
   private dReps = new Float64Array(0);
@@ -344,6 +352,7 @@ export class SasrecWork {
       this.releaseSlots();
       const n = Math.max(items, Math.ceil(this.itemCapacity * 1.5));
       this.slotItems = new Int32Array(n);
+      this.idDropped = new Uint8Array(n);
       this.reps = new Float64Array(n * d);
       this.dReps = new Float64Array(n * d);
       this.itemCapacity = n;
@@ -371,7 +380,7 @@ export class SasrecWork {
    * Representations of the batch's items into `reps`, one slot per distinct item: rows of the
    * item table when serving, E[i] (+ A v_i + a) when training.
    */
-  private gatherItems(theta: Float64Array, batch: SasrecBatch, withTargets: boolean): void {
+  private gatherItems(theta: Float64Array, batch: SasrecBatch, withTargets: boolean, rng: Rng | undefined): void {
     const { dim: d, textDim } = this.net.shape;
     const { E, A, a } = this.net.layout;
     this.releaseSlots();
@@ -390,7 +399,9 @@ export class SasrecWork {
         for (let k = 0; k < d; k++) this.reps[s * d + k] = table[item * d + k] as number;
         continue;
       }
-      for (let k = 0; k < d; k++) row[k] = theta[E + item * d + k] as number;
+      const textOnly = rng !== undefined && this.text !== undefined && this.net.idDropout > 0 && rng.next() < this.net.idDropout;
+      this.idDropped[s] = textOnly ? 1 : 0;
+      for (let k = 0; k < d; k++) row[k] = textOnly ? 0 : (theta[E + item * d + k] as number);
       if (this.text && A >= 0) addText(theta, A, a, d, textDim, this.text, item * textDim, row);
       for (let k = 0; k < d; k++) this.reps[s * d + k] = row[k] as number;
     }
@@ -436,8 +447,8 @@ export class SasrecWork {
     }
     this.tokens = T;
     this.ensure(T, S, 2 * T + (withTargets ? batch.numNegatives : 0), attention);
-    this.gatherItems(theta, batch, withTargets);
     const rng = train ? new Rng(batch.seed) : undefined;
+    this.gatherItems(theta, batch, withTargets, rng);
     this.attnAt[0] = 0;
     for (let s = 0; s < S; s++) {
       const l = (batch.starts[s + 1] as number) - (batch.starts[s] as number);
@@ -609,7 +620,7 @@ export class SasrecWork {
     for (let slot = 0; slot < this.slots; slot++) {
       const item = this.slotItems[slot] as number;
       const e = layout.E + item * d;
-      for (let k = 0; k < d; k++) grad[e + k] = (grad[e + k] as number) + (dReps[slot * d + k] as number);
+      if (this.idDropped[slot] === 0) for (let k = 0; k < d; k++) grad[e + k] = (grad[e + k] as number) + (dReps[slot * d + k] as number);
       if (this.text && layout.A >= 0) {
         for (let k = 0; k < d; k++) grad[layout.a + k] = (grad[layout.a + k] as number) + (dReps[slot * d + k] as number);
         const vo = item * textDim;

@@ -17,6 +17,8 @@ import { SasrecNet, SasrecWork, initSasrec, type SasrecShape } from './sasrec-ne
 export interface SasrecTrainOptions {
   shape: SasrecShape;
   dropout: number;
+  /** Share of items trained by their text alone (with text; see `SasrecNet.idDropout`). */
+  idDropout?: number;
   learningRate: number;
   /** Decoupled weight decay (AdamW); 0 for plain Adam. */
   weightDecay: number;
@@ -67,6 +69,7 @@ export const SHARDS = 2;
 export interface SasrecShared {
   shape: SasrecShape;
   dropout: number;
+  idDropout: number;
   theta: Float64Array;
   /** SHARDS gradients, one after another. */
   grads: Float64Array;
@@ -93,7 +96,7 @@ export class ShardRunner {
   private readonly seq: TrainSequences;
 
   constructor(private readonly shared: SasrecShared) {
-    this.net = new SasrecNet(shared.shape, shared.dropout);
+    this.net = new SasrecNet(shared.shape, shared.dropout, shared.idDropout);
     this.work = new SasrecWork(this.net, shared.text);
     this.builder = new ShardBuilder(shared.shape.maxLength);
     this.seq = { indptr: shared.indptr, items: shared.items, end: shared.end };
@@ -175,6 +178,7 @@ export async function trainSasrec(sequences: Sequences, options: SasrecTrainOpti
   const shared: SasrecShared = {
     shape,
     dropout: options.dropout,
+    idDropout: options.idDropout ?? 0,
     theta: sharedCopy(initSasrec(shape, net.layout, options.seed), (b) => new Float64Array(b)),
     grads: new Float64Array(new SharedArrayBuffer(SHARDS * size * 8)),
     losses: new Float64Array(new SharedArrayBuffer(SHARDS * 8)),

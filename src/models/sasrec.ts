@@ -26,6 +26,11 @@ export interface SasrecOptions {
   maxLength?: number;
   /** Dropout of the embeddings and residual branches (default 0.3). */
   dropout?: number;
+  /**
+   * `sasrec-text`: share of the batch's items trained by their text alone (default 0.3; 0 for
+   * `sasrec`), so that items without interactions score on the same footing as the others.
+   */
+  idDropout?: number;
   /** Adam's step size (default 0.001). */
   learningRate?: number;
   /** AdamW's decoupled weight decay (default 0). */
@@ -82,6 +87,7 @@ export class Sasrec implements Recommender {
       heads: options.heads ?? 1,
       maxLength: options.maxLength ?? 50,
       dropout: options.dropout ?? 0.3,
+      idDropout: options.idDropout ?? (name === 'sasrec-text' ? 0.3 : 0),
       learningRate: options.learningRate ?? 1e-3,
       weightDecay: options.weightDecay ?? 0,
       batchSize: options.batchSize ?? 128,
@@ -101,6 +107,7 @@ export class Sasrec implements Recommender {
     integer('validationUsers', 0);
     if (p.dim % p.heads !== 0) throw new RangeError(`${name}: dim ${p.dim} must be divisible by heads ${p.heads}`);
     if (!(p.dropout >= 0 && p.dropout < 1)) throw new RangeError(`${name}: dropout must be in [0, 1), got ${p.dropout}`);
+    if (!(p.idDropout >= 0 && p.idDropout <= 1)) throw new RangeError(`${name}: idDropout must be in [0, 1], got ${p.idDropout}`);
     if (!(p.learningRate > 0)) throw new RangeError(`${name}: learningRate must be > 0, got ${p.learningRate}`);
     if (!(p.maxSeconds > 0)) throw new RangeError(`${name}: maxSeconds must be > 0, got ${p.maxSeconds}`);
   }
@@ -122,6 +129,7 @@ export class Sasrec implements Recommender {
     const trained = await trainSasrec(data.sequences, {
       shape,
       dropout: p.dropout,
+      idDropout: p.idDropout,
       learningRate: p.learningRate,
       weightDecay: p.weightDecay,
       batchSize: p.batchSize,
