@@ -140,12 +140,24 @@ export class ModelServing {
     }
     const scratch = this.acquire(m.items.size);
     try {
-      m.model.score(m.users.get(userId) ?? -1, Int32Array.from(dense), scratch.scores);
-      for (const i of dense) scratch.exclude[i] = 1;
+      this.scoreUser(m, m.users.get(userId) ?? -1, dense, scratch);
       return { model: m.name, version: m.version, data: await this.pick(m, scratch.scores, scratch.exclude, k, available) };
     } finally {
       this.release(m.items.size, scratch);
     }
+  }
+
+  /** A user's (or visitor's) scores into `scratch`, their history excluded. */
+  private scoreUser(m: LoadedModel, user: number, dense: readonly number[], scratch: Scratch): void {
+    m.model.score(user, Int32Array.from(dense), scratch.scores);
+    for (const i of dense) scratch.exclude[i] = 1;
+  }
+
+  /** Scores of items like `item` into `scratch`, the item itself excluded. */
+  private scoreItem(m: LoadedModel, item: number, scratch: Scratch): void {
+    if (m.model.similar) m.model.similar(item, scratch.scores);
+    else m.model.score(-1, Int32Array.of(item), scratch.scores);
+    scratch.exclude[item] = 1;
   }
 
   /** Items similar to one item (the item itself excluded); empty when the model never saw it. */
@@ -155,9 +167,7 @@ export class ModelServing {
     if (item === undefined) return { model: m.name, version: m.version, data: [] };
     const scratch = this.acquire(m.items.size);
     try {
-      if (m.model.similar) m.model.similar(item, scratch.scores);
-      else m.model.score(-1, Int32Array.of(item), scratch.scores);
-      scratch.exclude[item] = 1;
+      this.scoreItem(m, item, scratch);
       return { model: m.name, version: m.version, data: await this.pick(m, scratch.scores, scratch.exclude, k, available) };
     } finally {
       this.release(m.items.size, scratch);
@@ -173,18 +183,15 @@ export class ModelServing {
     const m = this.get(name);
     const scratch = this.acquire(m.items.size);
     try {
-      const item = context.itemId === undefined ? undefined : m.items.get(context.itemId);
       if (context.itemId !== undefined) {
+        const item = m.items.get(context.itemId);
         if (item === undefined) return { version: m.version, data: [] };
-        if (m.model.similar) m.model.similar(item, scratch.scores);
-        else m.model.score(-1, Int32Array.of(item), scratch.scores);
-        scratch.exclude[item] = 1;
+        this.scoreItem(m, item, scratch);
       } else {
         const dense = context.history.map((id) => m.items.get(id)).filter((i): i is number => i !== undefined);
         const user = context.userId === undefined ? -1 : (m.users.get(context.userId) ?? -1);
         if (user < 0 && dense.length === 0) return { version: m.version, data: [] };
-        m.model.score(user, Int32Array.from(dense), scratch.scores);
-        for (const i of dense) scratch.exclude[i] = 1;
+        this.scoreUser(m, user, dense, scratch);
       }
       for (let fetch = k * 2 + 10; ; fetch *= 4) {
         const best = topK(scratch.scores, fetch, scratch.exclude);
