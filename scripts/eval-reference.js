@@ -15,7 +15,7 @@ const runs = [
   ['beauty-cold-ppr', 'amazon-beauty', 's3rec', 'cold-items', 'graph-ppr,graph-ppr:factWeight=1:beta=1', null, ['--no-search']],
   ['deep-beauty', 'amazon-beauty', 's3rec', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
   ['deep-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
-  ['deep-scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'sasrec,sasrec-text'],
+  ['deep-scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'sasrec,sasrec-text,sasrec-text:idDropout=0.3'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
 ];
 const only = process.argv.slice(2);
