@@ -19,7 +19,7 @@ import {
   type AlsTask,
 } from './als-solve.js';
 import { AlsPool } from './als-threads.js';
-import { cosineRow, dotAllRows, rowNorms } from './factors.js';
+import { FactorModel } from './factors.js';
 import { Rng } from './random.js';
 import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
 
@@ -69,24 +69,19 @@ const THREAD_WORK = 2e8;
 const INIT_SD = 0.01;
 
 /** Implicit ALS: score(u, i) = x_uᵀy_i. */
-export class Als implements Recommender {
+export class Als extends FactorModel implements Recommender {
   readonly name = 'als';
   readonly params: Readonly<AlsParams>;
   private readonly threads: number;
-  private numUsers = 0;
-  private numItems = 0;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
   /** YᵀY + λI of the trained item factors, for folding in unknown users. */
   private itemGram = new Float64Array(0);
-  private itemNorms: Float32Array = new Float32Array(0);
   /** Reused by `score` and `userVectorFromHistory`, so serving allocates nothing. */
   private foldA = new Float64Array(0);
   private foldB = new Float64Array(0);
-  private foldVector = new Float32Array(0);
   private seen = new Uint8Array(0);
 
   constructor(options: AlsOptions = {}) {
+    super();
     this.params = Object.freeze({
       factors: options.factors ?? 64,
       iterations: options.iterations ?? 15,
@@ -234,24 +229,6 @@ export class Als implements Recommender {
     for (let r = 0; r < f; r++) out[r] = b[r] as number;
   }
 
-  /** x_uᵀy_i for every item; users outside 0..numUsers-1 (such as -1) are folded in from `history`. */
-  score(user: number, history: Int32Array, out: Float32Array): void {
-    const f = this.params.factors;
-    let x = this.users;
-    let xu = user * f;
-    if (!(user >= 0 && user < this.numUsers)) {
-      this.userVectorFromHistory(history, this.foldVector);
-      x = this.foldVector;
-      xu = 0;
-    }
-    dotAllRows(x, xu, this.items, f, this.numItems, out);
-  }
-
-  /** Cosine similarity of item factors; items with all-zero factors score 0. */
-  similar(item: number, out: Float32Array): void {
-    cosineRow(this.items, this.itemNorms, this.params.factors, item, out);
-  }
-
   save(): Snapshot {
     return {
       model: this.name,
@@ -292,10 +269,9 @@ export class Als implements Recommender {
     for (let k = 0; k < chunks; k++) gramChunk(this.items, f, k, partials);
     this.itemGram = new Float64Array(f * f);
     sumGram(partials, chunks, f, regularization, this.itemGram);
-    this.itemNorms = rowNorms(this.items, f);
+    this.prepareFactors();
     this.foldA = new Float64Array(f * f);
     this.foldB = new Float64Array(f);
-    this.foldVector = new Float32Array(f);
     this.seen = new Uint8Array(this.numItems);
   }
 

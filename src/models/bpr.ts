@@ -7,7 +7,7 @@
  * Training is single-threaded and deterministic under `FitOptions.seed`. Hogwild-style parallel
  * SGD would be faster on many cores but gives a different model on every run.
  */
-import { cosineRow, dotAllRows, meanOfRows, rowNorms } from './factors.js';
+import { FactorModel, meanOfRows } from './factors.js';
 import { Rng } from './random.js';
 import type { FitOptions, Recommender, Snapshot, TrainData } from './types.js';
 
@@ -56,19 +56,13 @@ const INIT_SD = 0.1;
 const NEGATIVE_TRIES = 64;
 
 /** BPR-MF: score(u, i) = x_uᵀy_i + b_i. */
-export class Bpr implements Recommender {
+export class Bpr extends FactorModel implements Recommender {
   readonly name = 'bpr';
   readonly params: Readonly<BprParams>;
-  private numUsers = 0;
-  private numItems = 0;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
-  private bias: Float32Array = new Float32Array(0);
-  private itemNorms: Float32Array = new Float32Array(0);
-  /** Reused by `score` for visitors, so serving allocates nothing. */
-  private foldVector: Float32Array = new Float32Array(0);
+  protected override bias: Float32Array = new Float32Array(0);
 
   constructor(options: BprOptions = {}) {
+    super();
     this.params = Object.freeze({
       factors: options.factors ?? 64,
       iterations: options.iterations ?? 100,
@@ -186,24 +180,6 @@ export class Bpr implements Recommender {
     meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
 
-  /** x_uᵀy_i + b_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
-  score(user: number, history: Int32Array, out: Float32Array): void {
-    const f = this.params.factors;
-    let x = this.users;
-    let xu = user * f;
-    if (!(user >= 0 && user < this.numUsers)) {
-      this.userVectorFromHistory(history, this.foldVector);
-      x = this.foldVector;
-      xu = 0;
-    }
-    dotAllRows(x, xu, this.items, f, this.numItems, out, this.bias);
-  }
-
-  /** Cosine similarity of item factors (biases left out); items with all-zero factors score 0. */
-  similar(item: number, out: Float32Array): void {
-    cosineRow(this.items, this.itemNorms, this.params.factors, item, out);
-  }
-
   save(): Snapshot {
     return {
       model: this.name,
@@ -242,8 +218,7 @@ export class Bpr implements Recommender {
   }
 
   private prepareServing(): void {
-    this.itemNorms = rowNorms(this.items, this.params.factors);
-    this.foldVector = new Float32Array(this.params.factors);
+    this.prepareFactors();
   }
 }
 

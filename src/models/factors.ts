@@ -1,6 +1,6 @@
 /**
- * Small helpers shared by the factor models (ALS, BPR): row norms and cosine similarity over a
- * row-major rows × f factor matrix.
+ * What the factor models (ALS, BPR, LightGCN) share: row norms, cosine similarity, the mean fold-in
+ * and dot-product scoring over a row-major rows × f factor matrix, and their common base class.
  */
 
 /** The Euclidean norm of each row of a rows × f matrix. */
@@ -56,5 +56,50 @@ export function dotAllRows(x: Float32Array, xu: number, items: Float32Array, f: 
     let s = bias ? (bias[i] as number) : 0;
     for (let a = 0; a < f; a++) s += (x[xu + a] as number) * (items[yi + a] as number);
     out[i] = s;
+  }
+}
+
+/**
+ * What the factor models (ALS, BPR, LightGCN) share once trained: user and item factor matrices,
+ * scoring by dot products (with item biases where the model has them), a visitor folded in from
+ * their history by the model's own rule, and cosine item similarity.
+ */
+export abstract class FactorModel {
+  abstract readonly params: Readonly<{ factors: number }>;
+  protected numUsers = 0;
+  protected numItems = 0;
+  protected users: Float32Array = new Float32Array(0);
+  protected items: Float32Array = new Float32Array(0);
+  /** Per-item biases added to every score; absent for models without them. */
+  protected bias: Float32Array | undefined;
+  protected itemNorms: Float32Array = new Float32Array(0);
+  /** Reused by `score` for visitors, so serving allocates nothing. */
+  protected foldVector: Float32Array = new Float32Array(0);
+
+  /** The factor vector of a visitor from their history; writes `factors` values into `out`. */
+  abstract userVectorFromHistory(history: Int32Array, out: Float32Array): void;
+
+  /** x_uᵀy_i (+ b_i) for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
+  score(user: number, history: Int32Array, out: Float32Array): void {
+    const f = this.params.factors;
+    let x = this.users;
+    let xu = user * f;
+    if (!(user >= 0 && user < this.numUsers)) {
+      this.userVectorFromHistory(history, this.foldVector);
+      x = this.foldVector;
+      xu = 0;
+    }
+    dotAllRows(x, xu, this.items, f, this.numItems, out, this.bias);
+  }
+
+  /** Cosine similarity of the item factors; items with all-zero factors score 0. */
+  similar(item: number, out: Float32Array): void {
+    cosineRow(this.items, this.itemNorms, this.params.factors, item, out);
+  }
+
+  /** Item norms and the visitor buffer, after the factors were trained or loaded. */
+  protected prepareFactors(): void {
+    this.itemNorms = rowNorms(this.items, this.params.factors);
+    this.foldVector = new Float32Array(this.params.factors);
   }
 }

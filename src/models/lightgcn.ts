@@ -18,7 +18,7 @@
  * epoch 50; batch 8192, η 0.04: 0.262 at epoch 30; K = 2: 0.253 at best).
  */
 import { availableParallelism } from 'node:os';
-import { cosineRow, dotAllRows, meanOfRows, rowNorms } from './factors.js';
+import { FactorModel, meanOfRows } from './factors.js';
 import type { ExtraEdges } from './lightgcn-graph.js';
 import { LightGcnTrainer } from './lightgcn-train.js';
 import { Rng } from './random.js';
@@ -92,19 +92,13 @@ const THREAD_WORK = 2e6;
 const MAX_AUTO_THREADS = 2;
 
 /** LightGCN: score(u, i) = e_uᵀe_i of the final (layer-averaged) embeddings. */
-export class LightGcn implements Recommender {
+export class LightGcn extends FactorModel implements Recommender {
   readonly name = 'lightgcn';
   readonly params: Readonly<LightGcnParams>;
   private readonly threads: number;
-  private numUsers = 0;
-  private numItems = 0;
-  private users: Float32Array = new Float32Array(0);
-  private items: Float32Array = new Float32Array(0);
-  private itemNorms: Float32Array = new Float32Array(0);
-  /** Reused by `score` for visitors, so serving allocates nothing. */
-  private foldVector: Float32Array = new Float32Array(0);
 
   constructor(options: LightGcnOptions = {}) {
+    super();
     this.params = Object.freeze({
       factors: options.factors ?? 64,
       layers: options.layers ?? 3,
@@ -215,24 +209,6 @@ export class LightGcn implements Recommender {
     meanOfRows(this.items, this.params.factors, this.numItems, history, out);
   }
 
-  /** e_uᵀe_i for every item; users outside 0..numUsers-1 (such as -1) use `userVectorFromHistory`. */
-  score(user: number, history: Int32Array, out: Float32Array): void {
-    const f = this.params.factors;
-    let x = this.users;
-    let xu = user * f;
-    if (!(user >= 0 && user < this.numUsers)) {
-      this.userVectorFromHistory(history, this.foldVector);
-      x = this.foldVector;
-      xu = 0;
-    }
-    dotAllRows(x, xu, this.items, f, this.numItems, out);
-  }
-
-  /** Cosine similarity of the final item embeddings; items with all-zero embeddings score 0. */
-  similar(item: number, out: Float32Array): void {
-    cosineRow(this.items, this.itemNorms, this.params.factors, item, out);
-  }
-
   save(): Snapshot {
     return {
       model: this.name,
@@ -266,8 +242,7 @@ export class LightGcn implements Recommender {
   }
 
   private prepareServing(): void {
-    this.itemNorms = rowNorms(this.items, this.params.factors);
-    this.foldVector = new Float32Array(this.params.factors);
+    this.prepareFactors();
   }
 }
 
