@@ -12,6 +12,8 @@
  *   items with the same score.
  */
 import { buildTrainData, historyOf, type Interactions } from '../data/interactions.js';
+import type { Holdout } from '../fusion/holdout.js';
+import { fitShared } from '../models/fit-cache.js';
 import { modelRef } from '../models/registry.js';
 import { ModelNotApplicable, type ItemContent, type ParamValue, type Recommender, type TrainData } from '../models/types.js';
 import { MetricAccumulator, rankWithPessimisticTies } from './metrics.js';
@@ -139,6 +141,19 @@ function validationSplit(ia: Interactions, split: Split, protocol: Protocol, see
   return { train: back(inner.train), valid: back(inner.test) };
 }
 
+/** The validation rows as a holdout of `train`: each user's held-out items. */
+function holdoutOf(ia: Interactions, train: TrainData, validRows: Int32Array): Holdout {
+  const byUser = itemsByUser(ia, validRows);
+  const users = Int32Array.from([...byUser.keys()].sort((a, b) => a - b));
+  const targetPtr = new Int32Array(users.length + 1);
+  const targets: number[] = [];
+  users.forEach((u, g) => {
+    targets.push(...(byUser.get(u) as number[]).sort((a, b) => a - b));
+    targetPtr[g + 1] = targets.length;
+  });
+  return { train, users, targetPtr, targets: Int32Array.from(targets) };
+}
+
 export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const ia = options.interactions;
   const ks = options.ks ?? [5, 10, 20];
@@ -152,6 +167,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   const search = options.search !== false ? validationSplit(ia, split, options.protocol, seed) : undefined;
   const searchTrain = search && { ...buildTrainData(ia, search.train, { scheme: 'binary' }), ...content };
   const searchUsers = search && seededSample([...itemsByUser(ia, search.valid).keys()].sort((a, b) => a - b), SEARCH_USERS, seed);
+  const validation = search && searchTrain ? holdoutOf(ia, searchTrain, search.valid) : undefined;
+  const holdout = options.protocol === 'loo' ? 'last' : 'random';
 
   const results: ModelResult[] = [];
   for (const name of options.models) {
@@ -162,8 +179,7 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
       if (search && searchTrain && grid.length > 1) {
         tried = [];
         for (const candidate of grid) {
-          const model = spec.create(candidate);
-          await model.fit(searchTrain, { seed });
+          const model = await fitShared(spec, candidate, searchTrain, seed);
           const m = rankAll(ia, model, searchTrain, search.valid, { ks: [10], users: searchUsers });
           tried.push({ params: { ...model.params }, ndcg10: m['ndcg@10'] ?? 0 });
           log(`  ${name} ${JSON.stringify(candidate)}: validation ndcg@10 ${(m['ndcg@10'] ?? 0).toFixed(4)}`);
@@ -171,9 +187,8 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
         const best = tried.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
         params = grid[tried.indexOf(best)] ?? params;
       }
-      const model = spec.create(params);
       const fitStart = performance.now();
-      await model.fit(finalTrain, { seed });
+      const model = await fitShared(spec, params, finalTrain, seed, { holdout, log, ...(validation ? { validation } : {}) });
       const fitSeconds = (performance.now() - fitStart) / 1000;
       const scoreStart = performance.now();
       const metrics = rankAll(ia, model, finalTrain, split.test, { ks, coldItems: split.coldItems });

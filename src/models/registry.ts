@@ -16,6 +16,7 @@ import { VectorProfile, useLiteVectors } from './vector-profile.js';
 import { adaptedVectors, catalogVectors } from './vector-adapted.js';
 import { GraphPpr, type GraphPprOptions } from './graph-ppr.js';
 import { Sasrec, type SasrecOptions } from './sasrec.js';
+import { Fusion, type FusionOptions } from './fusion.js';
 import { ModelNotApplicable, type ParamValue, type Recommender, type Snapshot } from './types.js';
 
 type Params = Record<string, ParamValue>;
@@ -149,6 +150,27 @@ export const MODELS: readonly ModelSpec[] = [
     description: 'SASRec whose item embeddings add the use-lite text vectors through a learned adapter (UniSRec-style): items without interactions are represented by their text',
     create: (p) => new Sasrec('sasrec-text', p as SasrecOptions),
     load: (s) => Sasrec.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'rrf',
+    description: 'reciprocal rank fusion of the recall channels (baseline of the cascade)',
+    create: (p) => new Fusion('rrf', { ...(p as FusionOptions), mode: 'rrf' }),
+    load: (s) => Fusion.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'fusion-linear',
+    description: 'normalised channel scores fused with weights learned on validation (coordinate ascent on NDCG@10, per user segment)',
+    create: (p) => new Fusion('fusion-linear', { ...(p as FusionOptions), mode: 'linear' }),
+    load: (s) => Fusion.load(s),
+    grid: [{}],
+  },
+  {
+    name: 'fusion',
+    description: 'the ranking cascade: recall channels, learned linear fusion, and a LambdaMART ranker over the fused candidates',
+    create: (p) => new Fusion('fusion', p as FusionOptions),
+    load: (s) => Fusion.load(s),
     grid: [{}],
   },
 ];

@@ -5,6 +5,7 @@
 import type { Item } from '../core/schema.js';
 import type { Csr } from '../data/csr.js';
 import type { Triple } from '../store/types.js';
+import type { Holdout, HoldoutMode } from '../fusion/holdout.js';
 
 /** Training data, built once per split and shared by every model. */
 export interface TrainData {
@@ -57,6 +58,15 @@ export interface FitOptions {
   seed: number;
   /** Reports progress in [0, 1]. */
   progress?: (fraction: number) => void;
+  /**
+   * A validation split of `data` chosen by the caller (the evaluation's own), for models that
+   * learn on held-out interactions (fusion weights, the ranker); without it they hold out their own.
+   */
+  validation?: Holdout;
+  /** How a model that holds out its own validation part should pick it (default `last`). */
+  holdout?: HoldoutMode;
+  /** Progress lines of long fits. */
+  log?: (line: string) => void;
 }
 
 export type ParamValue = number | string | boolean;

@@ -1,0 +1,764 @@
+/**
+ * The gradient-boosted tree ranker: LambdaMART (Burges 2010, "From RankNet to LambdaRank to
+ * LambdaMART", MSR-TR-2010-82, §7). For each request and each pair (i, j) with y_i > y_j,
+ * ρ = 1 / (1 + exp(s_i − s_j)) (σ = 1) and |ΔNDCG| is the change of NDCG from swapping i and j;
+ * λ_i += ρ|ΔNDCG|, λ_j −= ρ|ΔNDCG|, and both get the Newton weight ρ(1 − ρ)|ΔNDCG| (§7, eq. 8–9).
+ * Pairs whose positions both lie beyond `ndcgAt` are skipped and IDCG is taken at `ndcgAt`, as in
+ * LightGBM's lambdarank_truncation_level. Gains are the labels as given (like `ndcgAt10`).
+ *
+ * Each tree is a regression tree on the λs with Newton leaf values Σλ / (Σh + l2) and split gain
+ * G_L²/(H_L + l2) + G_R²/(H_R + l2) − G²/(H + l2) (Chen & Guestrin 2016, XGBoost, eq. 6–7),
+ * shrunk by the learning rate. Histogram-based and leaf-wise like LightGBM (Ke et al. 2017):
+ * per-feature quantile bin edges from (a sample of) the training rows, a row-major Uint8Array of
+ * bins (one row's bins are read together, which measured faster than column-major), best-first growth, and the histogram subtraction trick (build the smaller child, the
+ * larger is its parent minus it). A split keeps its bin's upper edge as a raw threshold
+ * (x <= t goes left; NaN goes right, as it falls in the last bin), so scoring walks raw rows.
+ * Early stopping on a seeded share of the requests (NDCG@10); the best prefix of trees is kept.
+ * One of the ranking cascade's models, interchangeable with `DeepRanker`.
+ */
+import type { RankingData } from '../deep/ranker.js';
+import { Rng } from '../models/random.js';
+
+export interface LambdaMartOptions {
+  /** The most trees (default 300). */
+  trees?: number;
+  /** Shrinkage of each tree's leaf values (default 0.1). */
+  learningRate?: number;
+  /** The most leaves per tree, grown best-first (default 31). */
+  leaves?: number;
+  /** Fewest training rows in a leaf (default 20). */
+  minLeafRows?: number;
+  /** Smallest hessian sum in a leaf (default 1e-3). */
+  minLeafHessian?: number;
+  /** The most histogram bins per feature, 2..256 (default 64). */
+  bins?: number;
+  /** L2 regularization λ of the leaf values (default 1). */
+  l2?: number;
+  /** Share of the features each tree may split on, (0, 1] (default 1). */
+  featureFraction?: number;
+  /** Trees without a better validation NDCG@10 before stopping (default 30). */
+  patience?: number;
+  /** Share of requests held out for early stopping (default 0.2). */
+  validationShare?: number;
+  /** Truncation of the lambdas' ΔNDCG (default 10). */
+  ndcgAt?: number;
+}
+
+export interface LambdaMartFit {
+  /** Trees grown before stopping. */
+  trees: number;
+  /** Trees kept: the prefix with the best validation NDCG@10. */
+  bestTrees: number;
+  validNdcg: number;
+}
+
+/** The fitted forest, flat. A child reference >= 0 is a node index, < 0 is ~leaf index. */
+export type LambdaMartArrays = {
+  /** Root reference of each tree. */
+  roots: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Leaf values, learning rate included. */
+  leafValue: Float64Array;
+  /** Total split gain per feature; its length is the ranker's dims. */
+  importance: Float64Array;
+};
+
+/** Rows sampled for the bin edges (LightGBM's bin_construct_sample_cnt). */
+const BIN_SAMPLE = 200_000;
+const EVAL_AT = 10;
+
+export class LambdaMart {
+  readonly options: Required<LambdaMartOptions>;
+  private forest: LambdaMartArrays | undefined;
+
+  constructor(options: LambdaMartOptions = {}) {
+    this.options = {
+      trees: options.trees ?? 300,
+      learningRate: options.learningRate ?? 0.1,
+      leaves: options.leaves ?? 31,
+      minLeafRows: options.minLeafRows ?? 20,
+      minLeafHessian: options.minLeafHessian ?? 1e-3,
+      bins: options.bins ?? 64,
+      l2: options.l2 ?? 1,
+      featureFraction: options.featureFraction ?? 1,
+      patience: options.patience ?? 30,
+      validationShare: options.validationShare ?? 0.2,
+      ndcgAt: options.ndcgAt ?? 10,
+    };
+    const o = this.options;
+    const integer = (name: keyof LambdaMartOptions, min: number, max = Infinity): void => {
+      const v = o[name];
+      if (!(Number.isInteger(v) && v >= min && v <= max)) throw new RangeError(`lambdamart: ${name} must be an integer in [${min}, ${max}], got ${v}`);
+    };
+    integer('trees', 1);
+    integer('leaves', 2, 65_536);
+    integer('minLeafRows', 1);
+    integer('bins', 2, 256);
+    integer('patience', 1);
+    integer('ndcgAt', 1);
+    if (!(o.learningRate > 0 && Number.isFinite(o.learningRate))) throw new RangeError(`lambdamart: learningRate must be > 0, got ${o.learningRate}`);
+    if (!(o.minLeafHessian >= 0 && Number.isFinite(o.minLeafHessian))) throw new RangeError(`lambdamart: minLeafHessian must be >= 0, got ${o.minLeafHessian}`);
+    if (!(o.l2 >= 0 && Number.isFinite(o.l2))) throw new RangeError(`lambdamart: l2 must be >= 0, got ${o.l2}`);
+    if (!(o.featureFraction > 0 && o.featureFraction <= 1)) throw new RangeError(`lambdamart: featureFraction must be in (0, 1], got ${o.featureFraction}`);
+    if (!(o.validationShare >= 0 && o.validationShare < 1)) throw new RangeError(`lambdamart: validationShare must be in [0, 1), got ${o.validationShare}`);
+  }
+
+  get dims(): number {
+    return this.forest?.importance.length ?? 0;
+  }
+
+  fit(data: RankingData, seed: number): LambdaMartFit {
+    const { dims, features, labels, starts } = data;
+    const groups = starts.length - 1;
+    const rows = groups >= 0 ? (starts[groups] as number) : 0;
+    if (!(Number.isInteger(dims) && dims >= 1)) throw new RangeError(`lambdamart: dims must be an integer >= 1, got ${dims}`);
+    if (features.length < rows * dims || labels.length < rows) throw new RangeError(`lambdamart: ${rows} rows need ${rows * dims} features and ${rows} labels`);
+    const o = this.options;
+
+    // The same split as DeepRanker: requests with a positive gain, shuffled, the first share held out.
+    const rng = new Rng(seed);
+    const order = Int32Array.from({ length: Math.max(0, groups) }, (_, g) => g).filter((g) => groupGain(labels, starts, g) > 0);
+    rng.shuffle(order);
+    const held = Math.floor(order.length * o.validationShare);
+    const valid = gather(order.slice(0, held), starts);
+    const train = gather(order.slice(held), starts);
+    const n = train.rows.length;
+    const trainLabels = Float32Array.from(train.rows, (r) => labels[r] as number);
+    const validLabels = Float32Array.from(valid.rows, (r) => labels[r] as number);
+
+    const bins = new Binning(features, dims, train.rows, o.bins, rng);
+    const grower = new TreeGrower(bins, o);
+    const forest = new ForestBuilder(dims);
+    const scores = new Float64Array(n);
+    const grad = new Float64Array(n);
+    const hess = new Float64Array(n);
+    const validScores = new Float64Array(valid.rows.length);
+    const featureOrder = Int32Array.from({ length: dims }, (_, j) => j);
+    const perTree = Math.max(1, Math.round(o.featureFraction * dims));
+    let best = { ndcg: -1, trees: 0 };
+    let grown = 0;
+    for (let t = 1; t <= o.trees; t++) {
+      grown = t;
+      for (let g = 0; g + 1 < train.starts.length; g++) {
+        lambdas(scores, trainLabels, train.starts[g] as number, train.starts[g + 1] as number, o.ndcgAt, grad, hess);
+      }
+      let selected = featureOrder;
+      if (perTree < dims) {
+        rng.shuffle(featureOrder);
+        selected = featureOrder.slice(0, perTree).sort();
+      }
+      grower.grow(grad, hess, selected, forest, scores);
+      const root = forest.roots[t - 1] as number;
+      for (let v = 0; v < valid.rows.length; v++) {
+        validScores[v] = (validScores[v] as number) + walk(forest, root, features, (valid.rows[v] as number) * dims);
+      }
+      const ndcg = valid.starts.length > 1 ? meanNdcg(validScores, validLabels, valid.starts) : 0;
+      if (ndcg > best.ndcg || valid.starts.length <= 1) best = { ndcg, trees: t };
+      if (t - best.trees >= o.patience) break;
+    }
+    this.forest = forest.finish(best.trees);
+    return { trees: grown, bestTrees: best.trees, validNdcg: best.ndcg };
+  }
+
+  /** Scores of `rows` raw feature rows into `out`; allocates nothing. */
+  score(features: Float64Array, rows: number, out: Float32Array | Float64Array): void {
+    const forest = this.forest;
+    if (!forest) throw new Error('the lambdamart ranker is not fitted');
+    const dims = forest.importance.length;
+    if (features.length < rows * dims || out.length < rows) throw new RangeError(`lambdamart: ${rows} rows need ${rows * dims} features and ${rows} outputs`);
+    const { roots } = forest;
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let t = 0; t < roots.length; t++) sum += walk(forest, roots[t] as number, features, r * dims);
+      out[r] = sum;
+    }
+  }
+
+  save(): { options: Required<LambdaMartOptions>; arrays: LambdaMartArrays } {
+    if (!this.forest) throw new Error('the lambdamart ranker is not fitted');
+    return { options: this.options, arrays: this.forest };
+  }
+
+  static load(saved: ReturnType<LambdaMart['save']>): LambdaMart {
+    const ranker = new LambdaMart(saved.options);
+    const a = saved.arrays;
+    const nodes = a.feature.length;
+    const leaves = a.leafValue.length;
+    const bad = (why: string): never => {
+      throw new TypeError(`lambdamart: a snapshot of ${a.roots.length} trees, ${nodes} nodes and ${leaves} leaves ${why}`);
+    };
+    const ints = [a.roots, a.feature, a.left, a.right].every((x) => x instanceof Int32Array);
+    const floats = [a.threshold, a.leafValue, a.importance].every((x) => x instanceof Float64Array);
+    if (!ints || !floats) bad('needs Int32Array roots, feature, left, right and Float64Array threshold, leafValue, importance');
+    if (!(a.threshold.length === nodes && a.left.length === nodes && a.right.length === nodes)) bad('needs feature, threshold, left and right of one length');
+    if (a.importance.length < 1) bad('needs an importance per feature');
+    // Children come after their node, so every walk ends.
+    const ref = (r: number, after: number): boolean => (r >= 0 ? r > after && r < nodes : ~r < leaves);
+    for (let i = 0; i < nodes; i++) {
+      const f = a.feature[i] as number;
+      if (!(f >= 0 && f < a.importance.length && ref(a.left[i] as number, i) && ref(a.right[i] as number, i))) bad(`has a bad node ${i}`);
+    }
+    for (const r of a.roots) if (!ref(r, -1)) bad(`has a bad root ${r}`);
+    ranker.forest = a;
+    return ranker;
+  }
+
+  /** Total split gain per feature over the kept trees. */
+  featureImportance(): Float64Array {
+    return (this.forest?.importance ?? new Float64Array(0)).slice();
+  }
+}
+
+type Trees = Pick<LambdaMartArrays, 'feature' | 'threshold' | 'left' | 'right' | 'leafValue'>;
+
+/** The leaf value a raw row at `at` in `features` reaches from `ref`. */
+function walk(forest: Trees, ref: number, features: Float64Array, at: number): number {
+  const { feature, threshold, left, right } = forest;
+  while (ref >= 0) ref = (features[at + (feature[ref] as number)] as number) <= (threshold[ref] as number) ? (left[ref] as number) : (right[ref] as number);
+  return forest.leafValue[~ref] as number;
+}
+
+function groupGain(labels: Float32Array, starts: Int32Array, g: number): number {
+  let sum = 0;
+  for (let r = starts[g] as number; r < (starts[g + 1] as number); r++) sum += labels[r] as number;
+  return sum;
+}
+
+/** The rows of the given groups, concatenated, with their local group starts. */
+function gather(groups: Int32Array, starts: Int32Array): { rows: Int32Array; starts: Int32Array } {
+  const local = new Int32Array(groups.length + 1);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as number;
+    local[i + 1] = (local[i] as number) + (starts[g + 1] as number) - (starts[g] as number);
+  }
+  const rows = new Int32Array(local[groups.length] as number);
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as number;
+    for (let r = starts[g] as number, k = local[i] as number; r < (starts[g + 1] as number); r++, k++) rows[k] = r;
+  }
+  return { rows, starts: local };
+}
+
+// Scratch of `lambdas` and `ndcgTop`, grown to the largest request seen (fitting is synchronous).
+let permScratch = new Int32Array(0);
+let discountScratch = new Float64Array(0);
+let expScratch = new Float64Array(0);
+let topScratch = new Float64Array(2 * 16);
+
+function discounts(size: number): Float64Array {
+  if (discountScratch.length < size) {
+    discountScratch = Float64Array.from({ length: Math.max(size, 2 * discountScratch.length) }, (_, p) => 1 / Math.log2(p + 2));
+    permScratch = new Int32Array(discountScratch.length);
+    expScratch = new Float64Array(discountScratch.length);
+  }
+  return discountScratch;
+}
+
+/**
+ * The LambdaMART λs (ascent direction: λ_i > 0 pushes row i up) and Newton weights of the rows
+ * start .. end, written into grad and hess there. Positions come from sorting by score, ties by
+ * row order; pairs whose positions are both >= ndcgAt contribute nothing.
+ */
+export function lambdas(scores: Float64Array, labels: Float32Array, start: number, end: number, ndcgAt: number, grad: Float64Array, hess: Float64Array): void {
+  grad.fill(0, start, end);
+  hess.fill(0, start, end);
+  const size = end - start;
+  if (size < 2) return;
+  const idcg = idealDcg(labels, start, end, ndcgAt);
+  if (!(idcg > 0)) return;
+  const discount = discounts(size);
+  const perm = permScratch;
+  for (let i = 0; i < size; i++) perm[i] = start + i;
+  sortByScore(perm, 0, size - 1, scores);
+  // ρ = 1 / (1 + e^(s_hi − s_lo)) = e_lo / (e_hi + e_lo) with e = exp(s − max s): n exps, not one per pair.
+  const ex = expScratch;
+  const max = scores[perm[0] as number] as number;
+  for (let p = 0; p < size; p++) ex[p] = Math.exp((scores[perm[p] as number] as number) - max);
+  const top = Math.min(ndcgAt, size);
+  for (let p = 0; p < top; p++) {
+    const a = perm[p] as number;
+    const la = labels[a] as number;
+    const da = discount[p] as number;
+    const ea = ex[p] as number;
+    for (let q = p + 1; q < size; q++) {
+      const b = perm[q] as number;
+      const lb = labels[b] as number;
+      if (la === lb) continue;
+      const eb = ex[q] as number;
+      const aHigh = la > lb;
+      const hi = aHigh ? a : b;
+      const lo = aHigh ? b : a;
+      const delta = (Math.abs(la - lb) * (da - (discount[q] as number))) / idcg;
+      const sum = ea + eb;
+      // Both exps underflow only for scores ~745 below the top; then compute ρ directly.
+      const rho = sum > 0 ? (aHigh ? eb : ea) / sum : 1 / (1 + Math.exp((scores[hi] as number) - (scores[lo] as number)));
+      const lambda = rho * delta;
+      const weight = lambda * (1 - rho);
+      grad[hi] = (grad[hi] as number) + lambda;
+      grad[lo] = (grad[lo] as number) - lambda;
+      hess[hi] = (hess[hi] as number) + weight;
+      hess[lo] = (hess[lo] as number) + weight;
+    }
+  }
+}
+
+/** Sorts perm[lo..hi] by score descending, ties by row ascending (a total order, so any sort agrees). */
+function before(scores: Float64Array, x: number, y: number): boolean {
+  const sx = scores[x] as number;
+  const sy = scores[y] as number;
+  return sx > sy || (sx === sy && x < y);
+}
+
+function sortByScore(perm: Int32Array, lo: number, hi: number, scores: Float64Array): void {
+  while (hi - lo > 16) {
+    const mid = (lo + hi) >>> 1;
+    const pivot = perm[mid] as number;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (before(scores, perm[i] as number, pivot)) i++;
+      while (before(scores, pivot, perm[j] as number)) j--;
+      if (i <= j) {
+        const t = perm[i] as number;
+        perm[i++] = perm[j] as number;
+        perm[j--] = t;
+      }
+    }
+    // Recurse into the smaller side, loop on the larger: O(log n) stack.
+    if (j - lo < hi - i) {
+      sortByScore(perm, lo, j, scores);
+      lo = i;
+    } else {
+      sortByScore(perm, i, hi, scores);
+      hi = j;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const v = perm[i] as number;
+    let k = i - 1;
+    while (k >= lo && before(scores, v, perm[k] as number)) {
+      perm[k + 1] = perm[k] as number;
+      k--;
+    }
+    perm[k + 1] = v;
+  }
+}
+
+/** DCG of the best `at` labels of rows start .. end. */
+function idealDcg(labels: Float32Array, start: number, end: number, at: number): number {
+  return topDcg(labels, labels, start, end, at);
+}
+
+/**
+ * DCG@at of rows start .. end ranked by `keys` descending, ties against the higher label (as
+ * `ndcgAt10` breaks them); with keys = labels it is the ideal DCG. A partial insertion sort.
+ */
+function topDcg(keys: Float64Array | Float32Array, labels: Float32Array, start: number, end: number, at: number): number {
+  const k = Math.min(at, end - start);
+  if (2 * k > topScratch.length) topScratch = new Float64Array(2 * k);
+  let filled = 0;
+  for (let r = start; r < end; r++) {
+    const key = keys[r] as number;
+    const label = labels[r] as number;
+    let p = filled;
+    while (p > 0) {
+      const pk = topScratch[2 * (p - 1)] as number;
+      if (!(key > pk || (key === pk && label < (topScratch[2 * p - 1] as number)))) break;
+      p--;
+    }
+    if (p >= k) continue;
+    for (let q = Math.min(filled, k - 1); q > p; q--) {
+      topScratch[2 * q] = topScratch[2 * q - 2] as number;
+      topScratch[2 * q + 1] = topScratch[2 * q - 1] as number;
+    }
+    topScratch[2 * p] = key;
+    topScratch[2 * p + 1] = label;
+    if (filled < k) filled++;
+  }
+  let dcg = 0;
+  for (let p = 0; p < filled; p++) dcg += (topScratch[2 * p + 1] as number) / Math.log2(p + 2);
+  return dcg;
+}
+
+/** Mean NDCG@10 of the groups (local starts), equal to averaging `ndcgAt10` over them. */
+function meanNdcg(scores: Float64Array, labels: Float32Array, starts: Int32Array): number {
+  let sum = 0;
+  const groups = starts.length - 1;
+  for (let g = 0; g < groups; g++) {
+    const s = starts[g] as number;
+    const e = starts[g + 1] as number;
+    const ideal = idealDcg(labels, s, e, EVAL_AT);
+    sum += ideal > 0 ? topDcg(scores, labels, s, e, EVAL_AT) / ideal : 0;
+  }
+  return sum / groups;
+}
+
+/** Quantile bin edges per feature and the training rows' bins, row-major. */
+class Binning {
+  readonly rows: number;
+  readonly dims: number;
+  readonly maxBins: number;
+  /** Upper edge of bin b of feature f at f * maxBins + b (the last is +∞). */
+  readonly upper: Float64Array;
+  readonly count: Int32Array;
+  /** Bin of local row r, feature f, at r * dims + f. */
+  readonly binned: Uint8Array;
+
+  constructor(features: Float64Array, dims: number, rowsOf: Int32Array, maxBins: number, rng: Rng) {
+    const rows = rowsOf.length;
+    this.rows = rows;
+    this.dims = dims;
+    this.maxBins = maxBins;
+    this.upper = new Float64Array(dims * maxBins).fill(Infinity);
+    this.count = new Int32Array(dims).fill(1);
+    this.binned = new Uint8Array(rows * dims);
+    const sampled = rows > BIN_SAMPLE ? Int32Array.from({ length: BIN_SAMPLE }, () => rowsOf[rng.int(rows)] as number) : rowsOf;
+    const values = new Float64Array(sampled.length);
+    for (let f = 0; f < dims; f++) {
+      let m = 0;
+      for (const r of sampled) {
+        const v = features[r * dims + f] as number;
+        if (!Number.isNaN(v)) values[m++] = v;
+      }
+      this.edges(f, values.subarray(0, m).sort());
+    }
+    // One sequential pass over the raw rows; NaN fails every comparison and lands in the last bin.
+    const { upper, count, binned } = this;
+    for (let r = 0; r < rows; r++) {
+      const from = (rowsOf[r] as number) * dims;
+      for (let f = 0; f < dims; f++) {
+        const v = features[from + f] as number;
+        let lo = f * maxBins;
+        let hi = lo + (count[f] as number) - 1;
+        const first = lo;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (v <= (upper[mid] as number)) hi = mid;
+          else lo = mid + 1;
+        }
+        binned[r * dims + f] = lo - first;
+      }
+    }
+  }
+
+  /** Edges from sorted values: one bin per distinct value when they fit, else equal-count bins. */
+  private edges(f: number, sorted: Float64Array): void {
+    const m = sorted.length;
+    let distinct = 0;
+    for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+    let made = 0;
+    for (let i = 0; i < m && made < this.maxBins - 1; i++) {
+      const v = sorted[i] as number;
+      const next = sorted[i + 1];
+      if (next === undefined || next === v) continue;
+      if (distinct > this.maxBins && i + 1 < ((made + 1) * m) / this.maxBins) continue;
+      const mid = v + (next - v) / 2;
+      this.upper[f * this.maxBins + made++] = mid < next && Number.isFinite(mid) ? mid : v;
+    }
+    this.count[f] = made + 1;
+  }
+}
+
+/** The fitted trees, growing; `finish` keeps a prefix. */
+class ForestBuilder {
+  roots: Int32Array;
+  feature = new Int32Array(256);
+  threshold = new Float64Array(256);
+  gain = new Float64Array(256);
+  left = new Int32Array(256);
+  right = new Int32Array(256);
+  leafValue = new Float64Array(256);
+  nodes = 0;
+  leaves = 0;
+  trees = 0;
+  private nodeEnd: number[] = [0];
+  private leafEnd: number[] = [0];
+
+  constructor(readonly dims: number) {
+    this.roots = new Int32Array(16);
+  }
+
+  /** Room for `nodes` more nodes and leaves. */
+  reserve(nodes: number): void {
+    if (this.trees >= this.roots.length) this.roots = grow(this.roots, 2 * this.roots.length);
+    const need = this.nodes + nodes;
+    if (need > this.feature.length) {
+      const size = Math.max(need, 2 * this.feature.length);
+      this.feature = grow(this.feature, size);
+      this.threshold = grow(this.threshold, size);
+      this.gain = grow(this.gain, size);
+      this.left = grow(this.left, size);
+      this.right = grow(this.right, size);
+    }
+    if (this.leaves + nodes > this.leafValue.length) this.leafValue = grow(this.leafValue, Math.max(this.leaves + nodes, 2 * this.leafValue.length));
+  }
+
+  endTree(root: number): void {
+    this.roots[this.trees++] = root;
+    this.nodeEnd.push(this.nodes);
+    this.leafEnd.push(this.leaves);
+  }
+
+  finish(trees: number): LambdaMartArrays {
+    const nodes = this.nodeEnd[trees] as number;
+    const importance = new Float64Array(this.dims);
+    for (let i = 0; i < nodes; i++) importance[this.feature[i] as number] = (importance[this.feature[i] as number] as number) + (this.gain[i] as number);
+    return {
+      roots: this.roots.slice(0, trees),
+      feature: this.feature.slice(0, nodes),
+      threshold: this.threshold.slice(0, nodes),
+      left: this.left.slice(0, nodes),
+      right: this.right.slice(0, nodes),
+      leafValue: this.leafValue.slice(0, this.leafEnd[trees] as number),
+      importance,
+    };
+  }
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+/** Leaf-wise growth of one tree over the binned rows, with per-leaf histograms of (g, h, count). */
+class TreeGrower {
+  private readonly idx: Int32Array;
+  private readonly tmp: Int32Array;
+  private readonly hist: Float64Array[] = [];
+  // Per leaf of the tree being grown.
+  private readonly begin: Int32Array;
+  private readonly end: Int32Array;
+  private readonly slot: Int32Array;
+  private readonly sumG: Float64Array;
+  private readonly sumH: Float64Array;
+  private readonly parent: Int32Array;
+  private readonly bestGain: Float64Array;
+  private readonly bestFeature: Int32Array;
+  private readonly bestBin: Int32Array;
+  private readonly bestG: Float64Array;
+  private readonly bestH: Float64Array;
+
+  constructor(
+    private readonly bins: Binning,
+    private readonly o: Required<LambdaMartOptions>,
+  ) {
+    const n = bins.rows;
+    this.idx = new Int32Array(n);
+    this.tmp = new Int32Array(n);
+    const leaves = o.leaves;
+    this.begin = new Int32Array(leaves);
+    this.end = new Int32Array(leaves);
+    this.slot = new Int32Array(leaves);
+    this.parent = new Int32Array(leaves);
+    this.bestFeature = new Int32Array(leaves);
+    this.bestBin = new Int32Array(leaves);
+    this.sumG = new Float64Array(leaves);
+    this.sumH = new Float64Array(leaves);
+    this.bestGain = new Float64Array(leaves);
+    this.bestG = new Float64Array(leaves);
+    this.bestH = new Float64Array(leaves);
+  }
+
+  /** Grows one tree on (grad, hess) over the features `use`, appends it, adds it to `scores`. */
+  grow(grad: Float64Array, hess: Float64Array, use: Int32Array, forest: ForestBuilder, scores: Float64Array): void {
+    const { idx, o } = this;
+    const n = idx.length;
+    for (let i = 0; i < n; i++) idx[i] = i;
+    forest.reserve(o.leaves);
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < n; i++) {
+      G += grad[i] as number;
+      H += hess[i] as number;
+    }
+    this.begin[0] = 0;
+    this.end[0] = n;
+    this.slot[0] = 0;
+    this.sumG[0] = G;
+    this.sumH[0] = H;
+    this.parent[0] = -1;
+    this.build(0, grad, hess, use);
+    this.findSplit(0, use);
+    let leaves = 1;
+    let root = ~0;
+    while (leaves < o.leaves) {
+      let l = -1;
+      for (let k = 0; k < leaves; k++) if ((this.bestGain[k] as number) > 0 && (l < 0 || (this.bestGain[k] as number) > (this.bestGain[l] as number))) l = k;
+      if (l < 0) break;
+      const r = leaves++;
+      const node = forest.nodes++;
+      const f = this.bestFeature[l] as number;
+      const bin = this.bestBin[l] as number;
+      forest.feature[node] = f;
+      forest.threshold[node] = this.bins.upper[f * this.bins.maxBins + bin] as number;
+      forest.gain[node] = this.bestGain[l] as number;
+      forest.left[node] = ~l;
+      forest.right[node] = ~r;
+      const p = this.parent[l] as number;
+      if (p < 0) root = node;
+      else if (forest.left[p] === ~l) forest.left[p] = node;
+      else forest.right[p] = node;
+      this.parent[l] = node;
+      this.parent[r] = node;
+      const mid = this.partition(l, f, bin);
+      this.begin[r] = mid;
+      this.end[r] = this.end[l] as number;
+      this.end[l] = mid;
+      this.sumG[r] = (this.sumG[l] as number) - (this.bestG[l] as number);
+      this.sumH[r] = (this.sumH[l] as number) - (this.bestH[l] as number);
+      this.sumG[l] = this.bestG[l] as number;
+      this.sumH[l] = this.bestH[l] as number;
+      // The smaller child gets a fresh histogram; the larger takes its parent's minus the smaller's.
+      const small = mid - (this.begin[l] as number) <= (this.end[r] as number) - mid ? l : r;
+      const large = small === l ? r : l;
+      const parentSlot = this.slot[l] as number;
+      this.slot[large] = parentSlot;
+      this.slot[small] = r;
+      this.build(small, grad, hess, use);
+      const big = this.hist[parentSlot] as Float64Array;
+      const sub = this.hist[r] as Float64Array;
+      for (const uf of use) {
+        const from = uf * this.bins.maxBins * 3;
+        const to = from + (this.bins.count[uf] as number) * 3;
+        for (let i = from; i < to; i++) big[i] = (big[i] as number) - (sub[i] as number);
+      }
+      this.findSplit(l, use);
+      this.findSplit(r, use);
+    }
+    // Newton leaf values, shrunk; leaf k of this tree is forest leaf forest.leaves + k.
+    const base = forest.leaves;
+    for (let k = 0; k < leaves; k++) {
+      const den = (this.sumH[k] as number) + o.l2;
+      const value = den > 0 ? (o.learningRate * (this.sumG[k] as number)) / den : 0;
+      forest.leafValue[base + k] = value;
+      for (let i = this.begin[k] as number; i < (this.end[k] as number); i++) scores[idx[i] as number] = (scores[idx[i] as number] as number) + value;
+    }
+    for (let i = forest.nodes - (leaves - 1); i < forest.nodes; i++) {
+      if ((forest.left[i] as number) < 0) forest.left[i] = ~(base + ~(forest.left[i] as number));
+      if ((forest.right[i] as number) < 0) forest.right[i] = ~(base + ~(forest.right[i] as number));
+    }
+    forest.leaves += leaves;
+    forest.endTree(root < 0 ? ~base : root);
+  }
+
+  /** Stable partition of the leaf's rows: bin <= `bin` of feature f first; returns the boundary. */
+  private partition(leaf: number, f: number, bin: number): number {
+    const { idx, tmp } = this;
+    const { binned, dims } = this.bins;
+    const b = this.begin[leaf] as number;
+    const e = this.end[leaf] as number;
+    let w = b;
+    let t = 0;
+    for (let i = b; i < e; i++) {
+      const r = idx[i] as number;
+      if ((binned[r * dims + f] as number) <= bin) idx[w++] = r;
+      else tmp[t++] = r;
+    }
+    idx.set(tmp.subarray(0, t), w);
+    return w;
+  }
+
+  /** Histogram of the leaf's rows over the features `use`, into the leaf's slot. */
+  private build(leaf: number, grad: Float64Array, hess: Float64Array, use: Int32Array): void {
+    const s = this.slot[leaf] as number;
+    const { maxBins, binned, dims, count } = this.bins;
+    let hist = this.hist[s];
+    if (!hist) this.hist[s] = hist = new Float64Array(dims * maxBins * 3);
+    const { idx } = this;
+    const b = this.begin[leaf] as number;
+    const e = this.end[leaf] as number;
+    for (const f of use) hist.fill(0, f * maxBins * 3, (f * maxBins + (count[f] as number)) * 3);
+    if (use.length < dims) {
+      for (let i = b; i < e; i++) {
+        const r = idx[i] as number;
+        const g = grad[r] as number;
+        const h = hess[r] as number;
+        for (const f of use) {
+          const at = (f * maxBins + (binned[r * dims + f] as number)) * 3;
+          hist[at] = (hist[at] as number) + g;
+          hist[at + 1] = (hist[at + 1] as number) + h;
+          hist[at + 2] = (hist[at + 2] as number) + 1;
+        }
+      }
+      return;
+    }
+    // All features: unrolled by four, which measured ~1.5x faster in V8.
+    const d4 = dims & ~3;
+    for (let i = b; i < e; i++) {
+      const r = idx[i] as number;
+      const g = grad[r] as number;
+      const h = hess[r] as number;
+      const row = r * dims;
+      let f = 0;
+      for (; f < d4; f += 4) {
+        let at = (f * maxBins + (binned[row + f] as number)) * 3;
+        hist[at] = (hist[at] as number) + g;
+        hist[at + 1] = (hist[at + 1] as number) + h;
+        hist[at + 2] = (hist[at + 2] as number) + 1;
+        at = ((f + 1) * maxBins + (binned[row + f + 1] as number)) * 3;
+        hist[at] = (hist[at] as number) + g;
+        hist[at + 1] = (hist[at + 1] as number) + h;
+        hist[at + 2] = (hist[at + 2] as number) + 1;
+        at = ((f + 2) * maxBins + (binned[row + f + 2] as number)) * 3;
+        hist[at] = (hist[at] as number) + g;
+        hist[at + 1] = (hist[at + 1] as number) + h;
+        hist[at + 2] = (hist[at + 2] as number) + 1;
+        at = ((f + 3) * maxBins + (binned[row + f + 3] as number)) * 3;
+        hist[at] = (hist[at] as number) + g;
+        hist[at + 1] = (hist[at + 1] as number) + h;
+        hist[at + 2] = (hist[at + 2] as number) + 1;
+      }
+      for (; f < dims; f++) {
+        const at = (f * maxBins + (binned[row + f] as number)) * 3;
+        hist[at] = (hist[at] as number) + g;
+        hist[at + 1] = (hist[at + 1] as number) + h;
+        hist[at + 2] = (hist[at + 2] as number) + 1;
+      }
+    }
+  }
+
+  /** The leaf's best split (gain 0 when none passes the leaf constraints). */
+  private findSplit(leaf: number, use: Int32Array): void {
+    const { o } = this;
+    const hist = this.hist[this.slot[leaf] as number] as Float64Array;
+    const G = this.sumG[leaf] as number;
+    const H = this.sumH[leaf] as number;
+    const C = (this.end[leaf] as number) - (this.begin[leaf] as number);
+    const lambda = o.l2;
+    const parentScore = (G * G) / (H + lambda);
+    let best = 0;
+    this.bestGain[leaf] = 0;
+    if (C < 2 * o.minLeafRows) return;
+    for (const f of use) {
+      const base = f * this.bins.maxBins * 3;
+      const last = (this.bins.count[f] as number) - 1;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let bin = 0; bin < last; bin++) {
+        const at = base + bin * 3;
+        gl += hist[at] as number;
+        hl += hist[at + 1] as number;
+        cl += hist[at + 2] as number;
+        if (cl < o.minLeafRows || hl < o.minLeafHessian) continue;
+        if (C - cl < o.minLeafRows) break;
+        const hr = H - hl;
+        if (hr < o.minLeafHessian) continue;
+        const gr = G - gl;
+        const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+        if (gain > best) {
+          best = gain;
+          this.bestGain[leaf] = gain;
+          this.bestFeature[leaf] = f;
+          this.bestBin[leaf] = bin;
+          this.bestG[leaf] = gl;
+          this.bestH[leaf] = hl;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The trained `fusion` model in the serving cascade: each of its channels (trained models kept
+ * inside its snapshot) becomes a recall channel `fusion/<model>`, and its learned weights and
+ * ranker score the candidates those channels recalled. Items the fusion never saw (added after
+ * training) are scored as unknown items: no popularity, no catalog signals.
+ */
+import { CandidateSet } from '../fusion/candidates.js';
+import { Fusion } from '../models/fusion.js';
+import type { LoadedModel } from '../models/repository.js';
+import type { ModelServing } from '../models/serving.js';
+import type { RecallChannel, RecallContext, RecallOptions, RecallResult } from './types.js';
+
+export const FUSION_PREFIX = 'fusion/';
+/** Items outside the fusion's catalog a request may carry. */
+const EXTRA_ITEMS = 4096;
+
+export interface LearnedScores {
+  /** Which fusion version answered. */
+  digest: string;
+  /** The learned linear fusion score of each candidate. */
+  fused: Map<string, number>;
+  /** The ranker's score of each candidate, where the fusion has a ranker. */
+  ranked?: Map<string, number>;
+}
+
+export class LearnedFusion {
+  private set: CandidateSet | undefined;
+  private setFor: LoadedModel | undefined;
+  private fused = new Float64Array(0);
+  private ranked = new Float64Array(0);
+
+  constructor(
+    private readonly models: ModelServing,
+    readonly name = 'fusion',
+  ) {}
+
+  /** The loaded fusion, if one is trained and loaded. */
+  loaded(): { fusion: Fusion; model: LoadedModel } | undefined {
+    if (!this.models.has(this.name)) return undefined;
+    const model = this.models.get(this.name);
+    return model.model instanceof Fusion ? { fusion: model.model, model } : undefined;
+  }
+
+  /** One recall channel per channel of the loaded fusion (none when no fusion is loaded). */
+  channels(): RecallChannel[] {
+    const loaded = this.loaded();
+    if (!loaded) return [];
+    return loaded.fusion.channelLabels().map((label, c) => ({
+      id: `${FUSION_PREFIX}${label}`,
+      recall: (context: RecallContext, options: RecallOptions) => Promise.resolve(this.recallChannel(c, label, context, options)),
+    }));
+  }
+
+  private recallChannel(c: number, label: string, context: RecallContext, options: RecallOptions): RecallResult {
+    const channel = `${FUSION_PREFIX}${label}`;
+    const loaded = this.loaded();
+    if (!loaded) return { channel, digest: 'fusion: not loaded', items: [] };
+    const { fusion, model } = loaded;
+    const source = context.itemId !== undefined ? [context.itemId] : context.history;
+    const history = Int32Array.from(source.map((id) => model.items.get(id) ?? -1).filter((i) => i >= 0));
+    const user = context.userId === undefined ? -1 : (model.users.get(context.userId) ?? -1);
+    const items: RecallResult['items'] = [];
+    const digest = `${this.name}@${model.version}:${label}`;
+    if (user < 0 && history.length === 0) return { channel, digest, items };
+    // Over-fetch for the items the caller rejects.
+    for (let want = options.k + 10; ; want *= 4) {
+      const top = fusion.channelTop(c, user, history, want);
+      items.length = 0;
+      for (let r = 0; r < top.items.length && items.length < options.k; r++) {
+        const itemId = model.items.ids[top.items[r] as number] as string;
+        if (options.exclude?.(itemId) !== true) items.push({ itemId, score: top.scores[r] as number });
+      }
+      if (items.length >= options.k || top.items.length < want) return { channel, digest, items };
+    }
+  }
+
+  /**
+   * The learned scores of the union of the `fusion/*` results, or undefined when no fusion is
+   * loaded or one of its channels has no result (it ran out of time): a partial set of channels
+   * would feed the ranker features it was not trained on.
+   */
+  rank(results: readonly RecallResult[], history: readonly string[]): LearnedScores | undefined {
+    const loaded = this.loaded();
+    if (!loaded) return undefined;
+    const { fusion, model } = loaded;
+    const labels = fusion.channelLabels();
+    const byChannel = labels.map((label) => results.find((r) => r.channel === `${FUSION_PREFIX}${label}`));
+    if (byChannel.some((r) => r === undefined)) return undefined;
+    if (!this.set || this.setFor !== model) {
+      this.set = new CandidateSet(labels.length, model.items.size + EXTRA_ITEMS);
+      this.setFor = model;
+    }
+    const set = this.set;
+    set.reset();
+    const unknown = new Map<string, number>();
+    const dense = (id: string): number => {
+      const known = model.items.get(id);
+      if (known !== undefined) return known;
+      let extra = unknown.get(id);
+      if (extra === undefined) unknown.set(id, (extra = model.items.size + unknown.size));
+      set.ensureItems(extra + 1);
+      return extra;
+    };
+    byChannel.forEach((result, c) => {
+      const items = (result as RecallResult).items;
+      set.addList(c, items.map((i) => dense(i.itemId)), items.map((i) => i.score));
+    });
+    if (this.fused.length < set.size) {
+      this.fused = new Float64Array(set.size * 2);
+      this.ranked = new Float64Array(set.size * 2);
+    }
+    const historyDense = history.map((id) => model.items.get(id) ?? -1).filter((i) => i >= 0);
+    const hasRanker = fusion.rankCandidates(set, historyDense, this.fused, this.ranked);
+    const idOf = (m: number) => {
+      const item = set.items[m] as number;
+      return item < model.items.size ? (model.items.ids[item] as string) : ([...unknown].find(([, v]) => v === item)?.[0] as string);
+    };
+    const fused = new Map<string, number>();
+    const ranked = hasRanker ? new Map<string, number>() : undefined;
+    for (let m = 0; m < set.size; m++) {
+      const id = idOf(m);
+      fused.set(id, this.fused[m] as number);
+      ranked?.set(id, this.ranked[m] as number);
+    }
+    return { digest: `${this.name}@${model.version}`, fused, ...(ranked ? { ranked } : {}) };
+  }
+}
