@@ -8,6 +8,7 @@ import { deepBenchmark } from './deep.js';
 import { embedBenchmark } from './embed.js';
 import { graphBenchmark } from './graph.js';
 import { ingestBenchmark } from './ingest.js';
+import { recommendBenchmark } from './recommend.js';
 import { trainBenchmark } from './train.js';
 
 export interface BenchResult {
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   embed: embedBenchmark,
   graph: graphBenchmark,
   ingest: ingestBenchmark,
+  recommend: recommendBenchmark,
   train: trainBenchmark,
 };
 

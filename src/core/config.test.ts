@@ -51,3 +51,49 @@ test('wrong values name the key and what is allowed', () => {
   assert.throws(() => loadConfig({ flags: { server: { readApiKey: 'read-key-0123456789' } } }), /readApiKey is set without server.apiKey/);
   assert.throws(() => loadConfig({ file: '/nonexistent/shopfusion.json' }), /cannot read config file/);
 });
+
+test('placements: defaults, file overrides merged per field, new placements, unknown keys rejected', () => {
+  const defaults = loadConfig();
+  assert.deepEqual(Object.keys(defaults.placements).sort(), ['bought-together', 'home', 'session', 'similar']);
+  assert.equal(defaults.placements.similar?.requires, 'item');
+  const file = configFile({
+    placements: {
+      home: { deadlineMs: 40, rules: { brandCap: 2 } },
+      deals: { channels: [{ id: 'model/pop', quota: 20, weight: 1 }], normalisation: 'rank', learned: false, deadlineMs: 30, rules: {}, requires: 'user' },
+    },
+  });
+  const config = loadConfig({ file });
+  assert.equal(config.placements.home?.deadlineMs, 40);
+  assert.equal(config.placements.home?.rules.brandCap, 2);
+  assert.deepEqual(config.placements.home?.channels, DEFAULT_CONFIG.placements.home?.channels, 'fields not given keep their defaults');
+  assert.equal(config.placements.deals?.normalisation, 'rank');
+  assert.throws(
+    () => loadConfig({ file: configFile({ placements: { home: { deadlineMS: 10 } } }) }),
+    (e: Error & { code?: string }) => e.code === 'invalid_config' && /placements\/home\/deadlineMS: is not a known field/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ file: configFile({ placements: { home: { channels: [{ id: 'model/als', quota: 0, weight: 1 }] } } }) }), /placements\/home\/channels\/0\/quota/);
+  assert.throws(() => loadConfig({ file: configFile({ placements: { home: { normalisation: 'softmax' } } }) }), /placements\/home\/normalisation: must be one of minmax, zscore, rank, rrf/);
+});
+
+test('placements: contradictory rules and repeated channels are invalid_config naming the key', () => {
+  assert.throws(
+    () => loadConfig({ file: configFile({ placements: { similar: { rules: { filters: { priceMin: 10, priceMax: 5 } } } } }) }),
+    (e: Error & { code?: string }) => e.code === 'invalid_config' && /placements\.similar\.rules\.filters\.priceMin: must be at most filters\.priceMax/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ file: configFile({ placements: { home: { rules: { pins: [{ itemId: 'a', position: 1 }, { itemId: 'b', position: 1 }] } } } }) }),
+    /placements\.home\.rules\.pins\.1\.position/,
+  );
+  assert.throws(
+    () => loadConfig({ file: configFile({ placements: { similar: { channels: [{ id: 'graph/ppr', quota: 5, weight: 1 }, { id: 'graph/ppr', quota: 5, weight: 1 }] } } }) }),
+    /placements\.similar\.channels\.1\.id: repeats channel "graph\/ppr"/,
+  );
+});
+
+test('placements: one environment variable with JSON, merged over the defaults', () => {
+  const config = loadConfig({ env: { SHOPFUSION_PLACEMENTS: JSON.stringify({ session: { deadlineMs: 25 } }) } });
+  assert.equal(config.placements.session?.deadlineMs, 25);
+  assert.equal(config.placements.session?.requires, 'session-or-items');
+  assert.throws(() => loadConfig({ env: { SHOPFUSION_PLACEMENTS_HOME_DEADLINE_MS: '5' } }), /unknown environment variable/);
+  assert.throws(() => loadConfig({ env: { SHOPFUSION_PLACEMENTS: '{nope' } }), /placements: must be object/);
+});

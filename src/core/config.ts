@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
 import { ShopfusionError, describeFieldErrors } from './errors.js';
 import { EVENT_TYPES, type EventType } from './schema.js';
 import { compileChecker } from './validate.js';
+import { DEFAULT_PLACEMENTS, Placement, placementProblems } from '../rank/placements.js';
 
 const Weights = Type.Object(
   Object.fromEntries(EVENT_TYPES.map((t) => [t, Type.Number({ minimum: -100, maximum: 100 })])) as Record<
@@ -108,6 +109,12 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
+    placements: Type.Record(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }), Placement, {
+      description:
+        'Recommendation placements served by GET /recommend/:placement (home, similar, bought-together, session and any ' +
+        'added here): recall channels with quotas and weights, normalisation, learned fusion, deadline, rules, required context. ' +
+        'As an environment variable: SHOPFUSION_PLACEMENTS with a JSON object, merged like a file.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -141,6 +148,7 @@ export const DEFAULT_CONFIG: Config = {
   embedding: { provider: 'use-lite', threads: 2, onStart: true },
   graph: { enabled: true, alpha: 0.3, refreshSeconds: 5, degreePenalty: 0 },
   datasets: '../shared/datasets',
+  placements: DEFAULT_PLACEMENTS,
 };
 
 const checkConfig = compileChecker<Config>(ConfigSchema);
@@ -177,6 +185,10 @@ interface Leaf {
   schema: TSchema;
 }
 
+/**
+ * The settable leaves of the schema, one environment variable each. A record (`graph.relations`,
+ * `placements`) is one leaf whose keys are not known in advance: its variable holds JSON.
+ */
 function leaves(schema: TSchema, path: string[] = []): Leaf[] {
   if (schema[Kind] === 'Object' && schema.properties) {
     return Object.entries(schema.properties as Record<string, TSchema>).flatMap(([k, s]) => leaves(s, [...path, k]));
@@ -200,7 +212,7 @@ function parseLeaf(raw: string, schema: TSchema): unknown {
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   if (type === 'array') return raw.split(',').map((part) => part.trim()).filter(Boolean);
   if (type === 'object') {
-    // A map (graph.relations) comes as JSON; what does not parse is left for validation to name.
+    // A map (graph.relations, placements) comes as JSON; what does not parse is left for validation to name.
     try {
       return JSON.parse(raw) as unknown;
     } catch {
@@ -279,6 +291,10 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       'invalid_config',
       'invalid configuration: server.readApiKey is set without server.apiKey, which would leave the API open to writes; set server.apiKey too',
     );
+  }
+  const problems = Object.entries(checked.value.placements).flatMap(([name, placement]) => placementProblems(name, placement));
+  if (problems.length > 0) {
+    throw new ShopfusionError('invalid_config', `invalid configuration: ${describeFieldErrors(problems)}`, { details: problems });
   }
   return deepFreeze(checked.value);
 }

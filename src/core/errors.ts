@@ -32,6 +32,7 @@ export const ERROR_CATALOG = {
   entity_not_found: { status: 404, kind: 'user', summary: 'No entity of the knowledge graph has this key.' },
   model_not_found: { status: 404, kind: 'user', summary: 'No trained version of this model is loaded.' },
   route_not_found: { status: 404, kind: 'user', summary: 'No route matches the method and path.' },
+  placement_not_found: { status: 404, kind: 'user', summary: 'No recommendation placement of this name is configured.' },
   payload_too_large: { status: 413, kind: 'user', summary: 'The body is larger than the server accepts.' },
   unsupported_media_type: { status: 415, kind: 'user', summary: 'The body is not application/json.' },
   embedder_unavailable: {

@@ -18,6 +18,7 @@ import { userRoutes } from './routes/users.js';
 import { eventRoutes } from './routes/events.js';
 import { popularRoutes } from './routes/popular.js';
 import { recommendationRoutes } from './routes/recommendations.js';
+import { recommendRoutes } from './routes/recommend.js';
 import { embeddingRoutes } from './routes/embedding.js';
 import { graphRoutes } from './routes/graph.js';
 import { createEmbedder, embedderSpecFromConfig } from '../embed/providers.js';
@@ -182,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(eventRoutes(context));
   await app.register(popularRoutes(context));
   await app.register(recommendationRoutes(context));
+  await app.register(recommendRoutes(context));
   await app.register(embeddingRoutes(context));
   await app.register(graphRoutes(context));
   return app;
