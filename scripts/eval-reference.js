@@ -17,6 +17,11 @@ const runs = [
   ['deep-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'sasrec,sasrec-text,itemknn,markov'],
   ['deep-scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'sasrec,sasrec-text,sasrec-text:idDropout=0.3'],
   ['scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'als,text-bm25,vector-use-lite,vector-catalog,vector-adapted'],
+  // The ranking cascade against every one of its channels (issue 7): the default channels of `fusion`.
+  ['fusion-ml-100k', 'ml-100k/grouplens', 'movielens', 'msr', 'pop,itemknn,markov,als,ease,sasrec-text,text-bm25,vector-adapted,rrf,fusion-linear,fusion'],
+  ['fusion-beauty', 'amazon-beauty', 's3rec', 'loo', 'pop,itemknn,markov,als,sasrec,rrf,fusion-linear,fusion'],
+  ['fusion-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,markov,als,ease,sasrec-text,text-bm25,vector-adapted,rrf,fusion-linear,fusion'],
+  ['fusion-scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'text-bm25,vector-adapted,sasrec-text,fusion'],
 ];
 const only = process.argv.slice(2);
 let failed = 0;

@@ -95,6 +95,25 @@ export function coordinateAscent(groups: FusionGroups, options: { start?: ArrayL
   return { weights: w, ndcg: best, rounds };
 }
 
+/**
+ * Coordinate ascent from two starts, the better kept: all weights equal, and the best single
+ * channel alone (the ascent is greedy, and a strong channel diluted by equal weights can be a
+ * local optimum it does not leave).
+ */
+export function learnWeights(groups: FusionGroups, options: { members?: Int32Array } = {}): AscentResult {
+  const dims = groups.dims;
+  let single = 0;
+  let singleNdcg = -1;
+  for (let d = 0; d < dims; d++) {
+    const oneHot = Float64Array.from({ length: dims }, (_, j) => (j === d ? 1 : 0));
+    const ndcg = groupsNdcg(groups, oneHot, options.members);
+    if (ndcg > singleNdcg) [single, singleNdcg] = [d, ndcg];
+  }
+  const uniform = coordinateAscent(groups, options);
+  const fromSingle = coordinateAscent(groups, { ...options, start: Float64Array.from({ length: dims }, (_, j) => (j === single ? 1 : 0)) });
+  return fromSingle.ndcg > uniform.ndcg ? fromSingle : uniform;
+}
+
 /** The ideal DCG@10 of a request with `relevant` items of gain 1. */
 export function idealDcg(relevant: number): number {
   let idcg = 0;

@@ -23,12 +23,13 @@ import { CandidateSet } from '../fusion/candidates.js';
 import { ChannelRecall, chooseChannels, parseChannels, sampleGroups, type ChosenChannel } from '../fusion/channels.js';
 import { fuseLinear, fuseRrf, normalise, NORMALISATIONS, type Normalisation } from '../fusion/fuse.js';
 import { holdOut, type Holdout } from '../fusion/holdout.js';
-import { coordinateAscent, idealDcg, type FusionGroups } from '../fusion/learn.js';
+import { coordinateAscent, groupsNdcg, idealDcg, learnWeights, type FusionGroups } from '../fusion/learn.js';
 import { historyOf } from '../data/interactions.js';
 import { DeepRanker, type RankingData } from '../deep/ranker.js';
-import { LambdaMart } from '../rank/gbdt.js';
+import { LambdaMart, type LambdaMartOptions } from '../rank/gbdt.js';
 import { FeatureBuilder, featureNames, itemSignals, type ItemSignals } from '../rank/features.js';
 import { fitShared } from './fit-cache.js';
+import { Rng } from './random.js';
 import { modelRef, modelSpec } from './registry.js';
 import { ModelNotApplicable, type FitOptions, type ParamValue, type Recommender, type Snapshot, type TrainData } from './types.js';
 
@@ -63,6 +64,27 @@ const CONTENT_CHANNELS = new Set(['text-bm25', 'vector-use-lite', 'vector-adapte
 const SEGMENT_BOUNDS = [5, 20];
 const SEGMENT_NAMES = ['short', 'medium', 'long'];
 const MIN_SEGMENT_GROUPS = 500;
+
+/**
+ * LambdaMART settings for a few thousand requests with one relevant item each: small trees, many
+ * rows per leaf and a slow rate, since the relevant rows are few and easy to overfit.
+ */
+const GBDT_OPTIONS = { learningRate: 0.05, leaves: 15, minLeafRows: 50, patience: 50 };
+/** Scales of the fused score as the trees' base, in units of its spread over the candidates. */
+const BASE_SCALES = [2, 8];
+
+/** The validation requests the fusion learns from, as stored after recall. */
+interface StoredGroups {
+  items: Int32Array[];
+  raw: Float32Array[];
+  ranks: Int32Array[];
+  lengths: Int32Array[];
+  labels: Float32Array[];
+  ideal: Float64Array;
+  segment: number[];
+  users: number[];
+  train: TrainData;
+}
 
 function segmentOf(historyLength: number): number {
   let s = 0;
@@ -221,7 +243,7 @@ export class Fusion implements Recommender {
     let best: { mode: Normalisation; weights: Float64Array; ndcg: number; groups: FusionGroups } | undefined;
     for (const mode of NORMALISATIONS) {
       const g = normalised(mode);
-      const result = coordinateAscent(g);
+      const result = learnWeights(g);
       this.report[`valid-ndcg@10:${mode}`] = +(result.ndcg * scale).toFixed(5);
       if (!best || result.ndcg > best.ndcg) best = { mode, weights: result.weights, ndcg: result.ndcg, groups: g };
     }
@@ -245,59 +267,124 @@ export class Fusion implements Recommender {
     this.report['recalled-users'] = recalled;
     if (this.params.mode !== 'ranker') return;
 
-    // The ranker's requests: each group's top rankDepth by the learned fusion, with features.
-    const features = this.features as FeatureBuilder;
-    const dims = features.dims;
-    const kept: number[] = [];
-    const parts: Float64Array[] = [];
-    const partLabels: Float32Array[] = [];
-    for (let g = 0; g < groups; g++) {
-      const v = view(g);
-      const u = groupUsers[g] as number;
-      this.loadGroup(v, items[g] as Int32Array);
-      const take = this.fuseAndOrder(segment[g] as number);
-      features.begin(historyOf(holdout.train.sequences, u));
-      const out = new Float64Array(take * dims);
-      features.write(set, this.minmax, this.fused, this.rrf, this.order, take, out, 0);
-      const yl = new Float32Array(take);
-      let hits = 0;
-      for (let i = 0; i < take; i++) hits += yl[i] = (labels[g] as Float32Array)[this.order[i] as number] as number;
-      if (hits === 0) continue;
-      kept.push(g);
-      parts.push(out);
-      partLabels.push(yl);
+    // The ranker against the linear fusion, measured on a quarter of the requests neither learned
+    // from; the cascade keeps the ranker only where it wins.
+    const perm = Int32Array.from({ length: groups }, (_, g) => g);
+    new Rng(seed + 7).shuffle(perm);
+    const cut = Math.floor(groups * 0.75);
+    const a = perm.slice(0, cut).sort();
+    const b = perm.slice(cut).sort();
+    const learned = this.weights;
+    const weightsA = learnWeights(best.groups, { members: a }).weights;
+    this.weights = new Float64Array(segments * c);
+    for (let s = 0; s < segments; s++) this.weights.set(weightsA, s * c);
+    const stored = { items, raw, ranks, lengths, labels, ideal: idealDcgs, segment, users: groupUsers, train: holdout.train };
+    const dataA = this.rankingData(stored, a);
+    const linearB = groupsNdcg(best.groups, weightsA, b);
+    this.report['select-linear-ndcg@10'] = +linearB.toFixed(5);
+    let chosen: { label: string; options: LambdaMartOptions; ndcg: number } | undefined;
+    for (const trial of this.rankerTrials(dataA)) {
+      const ranker = this.params.ranker === 'gbdt' ? new LambdaMart(trial.options) : new DeepRanker();
+      ranker.fit(dataA, seed);
+      const ndcg = this.rankerNdcg(ranker, stored, b);
+      this.report[`select-ranker-${trial.label}-ndcg@10`] = +ndcg.toFixed(5);
+      if (ndcg > linearB && (!chosen || ndcg > chosen.ndcg)) chosen = { ...trial, ndcg };
     }
-    const rankStarts = new Int32Array(kept.length + 1);
-    for (let i = 0; i < kept.length; i++) rankStarts[i + 1] = (rankStarts[i] as number) + (partLabels[i] as Float32Array).length;
-    const data: RankingData = { features: new Float64Array((rankStarts[kept.length] as number) * dims), dims, labels: new Float32Array(rankStarts[kept.length] as number), starts: rankStarts };
-    for (let i = 0; i < kept.length; i++) {
-      data.features.set(parts[i] as Float64Array, (rankStarts[i] as number) * dims);
-      data.labels.set(partLabels[i] as Float32Array, rankStarts[i] as number);
+    this.weights = learned;
+    if (!chosen) {
+      this.report.ranker = 'not used: the linear fusion ranked the held-out requests better';
+      return;
     }
-    const ranker = this.params.ranker === 'gbdt' ? new LambdaMart() : new DeepRanker();
+    this.report.ranker = chosen.label;
     const started = performance.now();
-    const fit = ranker.fit(data, seed);
+    const all = this.rankingData(stored, Int32Array.from({ length: groups }, (_, g) => g));
+    const ranker = this.params.ranker === 'gbdt' ? new LambdaMart(chosen.options) : new DeepRanker();
+    const fit = ranker.fit(all, seed);
     this.ranker = ranker;
-    this.report['ranker-groups'] = kept.length;
-    this.report['ranker-fit-s'] = +((performance.now() - started) / 1000).toFixed(1);
+    this.report['ranker-groups'] = all.starts.length - 1;
     for (const [key, value] of Object.entries(fit)) this.report[`ranker-${key}`] = typeof value === 'number' ? +value.toFixed(5) : value;
+    this.report['ranker-fit-s'] = +((performance.now() - started) / 1000).toFixed(1);
     if (ranker instanceof LambdaMart) {
       const importance = ranker.featureImportance();
       const names = featureNames(this.channels.map((ch) => ch.label));
-      const top = [...importance.keys()].sort((a, b) => (importance[b] as number) - (importance[a] as number)).slice(0, 8);
+      const top = [...importance.keys()].sort((x, y) => (importance[y] as number) - (importance[x] as number)).slice(0, 8);
       this.report['ranker-top-features'] = top.map((f) => names[f]).join(',');
     }
   }
 
-  /** Copies a stored group into the request buffers (so the per-request path can run on it). */
-  private loadGroup(v: { size: number; raw: Float32Array; ranks: Int32Array; lengths: Int32Array }, items: Int32Array): void {
+  /** Feature rows of the given stored requests: each one's top rankDepth by the current weights. */
+  private rankingData(stored: StoredGroups, members: Int32Array): RankingData {
+    const features = this.features as FeatureBuilder;
+    const dims = features.dims;
+    const parts: Float64Array[] = [];
+    const partLabels: Float32Array[] = [];
+    for (const g of members) {
+      const take = this.loadAndFuse(stored, g);
+      const out = new Float64Array(take * dims);
+      features.write(this.set as CandidateSet, this.minmax, this.fused, this.rrf, this.order, take, out, 0);
+      const y = new Float32Array(take);
+      let hits = 0;
+      for (let i = 0; i < take; i++) hits += y[i] = (stored.labels[g] as Float32Array)[this.order[i] as number] as number;
+      if (hits === 0) continue;
+      parts.push(out);
+      partLabels.push(y);
+    }
+    const starts = new Int32Array(parts.length + 1);
+    for (let i = 0; i < parts.length; i++) starts[i + 1] = (starts[i] as number) + (partLabels[i] as Float32Array).length;
+    const rows = starts[parts.length] as number;
+    const data: RankingData = { features: new Float64Array(rows * dims), dims, labels: new Float32Array(rows), starts };
+    for (let i = 0; i < parts.length; i++) {
+      data.features.set(parts[i] as Float64Array, (starts[i] as number) * dims);
+      data.labels.set(partLabels[i] as Float32Array, starts[i] as number);
+    }
+    return data;
+  }
+
+  /**
+   * Ranker settings to try: trees from scratch, and trees that correct the fused score (its
+   * feature as the base score at two scales relative to its spread).
+   */
+  private rankerTrials(data: RankingData): Array<{ label: string; options: LambdaMartOptions }> {
+    if (this.params.ranker !== 'gbdt') return [{ label: 'mlp', options: {} }];
+    const fused = 2 * this.channels.length;
+    const rows = data.labels.length;
+    let mean = 0;
+    for (let r = 0; r < rows; r++) mean += (data.features[r * data.dims + fused] as number) / rows;
+    let variance = 0;
+    for (let r = 0; r < rows; r++) variance += ((data.features[r * data.dims + fused] as number) - mean) ** 2 / rows;
+    const spread = Math.sqrt(variance) || 1;
+    return [
+      { label: 'trees', options: GBDT_OPTIONS },
+      ...BASE_SCALES.map((k) => ({ label: `fused-base-x${k}`, options: { ...GBDT_OPTIONS, baseFeature: fused, baseScale: k / spread } })),
+    ];
+  }
+
+  /** Mean NDCG@10 of the ranker over stored requests (relevant items beyond the ranked head count as missed). */
+  private rankerNdcg(ranker: LambdaMart | DeepRanker, stored: StoredGroups, members: Int32Array): number {
+    const dims = (this.features as FeatureBuilder).dims;
+    let sum = 0;
+    for (const g of members) {
+      const take = this.loadAndFuse(stored, g);
+      (this.features as FeatureBuilder).write(this.set as CandidateSet, this.minmax, this.fused, this.rrf, this.order, take, this.rows, 0);
+      ranker.score(this.rows.subarray(0, take * dims), take, this.ranked);
+      const y = Float32Array.from({ length: take }, (_, i) => (stored.labels[g] as Float32Array)[this.order[i] as number] as number);
+      sum += groupsNdcg({ x: Float32Array.from(this.ranked.subarray(0, take)), dims: 1, starts: Int32Array.from([0, take]), labels: y, ideal: Float64Array.of(stored.ideal[g] as number) }, [1]);
+    }
+    return members.length > 0 ? sum / members.length : 0;
+  }
+
+  /** Loads stored request g into the buffers, fuses and orders it, and begins its features; returns the ranked head size. */
+  private loadAndFuse(stored: StoredGroups, g: number): number {
     const set = this.set as CandidateSet;
     set.reset();
-    set.size = v.size;
-    set.items.set(items);
-    set.raw.set(v.raw);
-    set.ranks.set(v.ranks);
-    set.lengths.set(v.lengths);
+    set.size = (stored.labels[g] as Float32Array).length;
+    set.items.set(stored.items[g] as Int32Array);
+    set.raw.set(stored.raw[g] as Float32Array);
+    set.ranks.set(stored.ranks[g] as Int32Array);
+    set.lengths.set(stored.lengths[g] as Int32Array);
+    const take = this.fuseAndOrder(stored.segment[g] as number);
+    (this.features as FeatureBuilder).begin(historyOf(stored.train.sequences, stored.users[g] as number));
+    return take;
   }
 
   /** Normalises and fuses the set; orders its slots by the fused score; returns how many the ranker takes. */

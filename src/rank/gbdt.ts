@@ -42,6 +42,14 @@ export interface LambdaMartOptions {
   validationShare?: number;
   /** Truncation of the lambdas' ΔNDCG (default 10). */
   ndcgAt?: number;
+  /**
+   * A feature whose value, times `baseScale`, is every row's initial score (LightGBM's
+   * init_score): the trees then learn corrections to an existing ranking, such as a fused score,
+   * and early stopping may keep none of them (default -1: start from 0).
+   */
+  baseFeature?: number;
+  /** Multiplier of the base feature (default 1). */
+  baseScale?: number;
 }
 
 export interface LambdaMartFit {
@@ -87,6 +95,8 @@ export class LambdaMart {
       patience: options.patience ?? 30,
       validationShare: options.validationShare ?? 0.2,
       ndcgAt: options.ndcgAt ?? 10,
+      baseFeature: options.baseFeature ?? -1,
+      baseScale: options.baseScale ?? 1,
     };
     const o = this.options;
     const integer = (name: keyof LambdaMartOptions, min: number, max = Infinity): void => {
@@ -104,6 +114,14 @@ export class LambdaMart {
     if (!(o.l2 >= 0 && Number.isFinite(o.l2))) throw new RangeError(`lambdamart: l2 must be >= 0, got ${o.l2}`);
     if (!(o.featureFraction > 0 && o.featureFraction <= 1)) throw new RangeError(`lambdamart: featureFraction must be in (0, 1], got ${o.featureFraction}`);
     if (!(o.validationShare >= 0 && o.validationShare < 1)) throw new RangeError(`lambdamart: validationShare must be in [0, 1), got ${o.validationShare}`);
+    integer('baseFeature', -1);
+    if (!Number.isFinite(o.baseScale)) throw new RangeError(`lambdamart: baseScale must be a finite number, got ${o.baseScale}`);
+  }
+
+  /** Row r's initial score: the scaled base feature, or 0. */
+  private base(features: Float64Array, dims: number, r: number): number {
+    const f = this.options.baseFeature;
+    return f >= 0 ? this.options.baseScale * (features[r * dims + f] as number) : 0;
   }
 
   get dims(): number {
@@ -117,6 +135,7 @@ export class LambdaMart {
     if (!(Number.isInteger(dims) && dims >= 1)) throw new RangeError(`lambdamart: dims must be an integer >= 1, got ${dims}`);
     if (features.length < rows * dims || labels.length < rows) throw new RangeError(`lambdamart: ${rows} rows need ${rows * dims} features and ${rows} labels`);
     const o = this.options;
+    if (o.baseFeature >= dims) throw new RangeError(`lambdamart: baseFeature must be below dims ${dims}, got ${o.baseFeature}`);
 
     // The same split as DeepRanker: requests with a positive gain, shuffled, the first share held out.
     const rng = new Rng(seed);
@@ -138,7 +157,10 @@ export class LambdaMart {
     const validScores = new Float64Array(valid.rows.length);
     const featureOrder = Int32Array.from({ length: dims }, (_, j) => j);
     const perTree = Math.max(1, Math.round(o.featureFraction * dims));
-    let best = { ndcg: -1, trees: 0 };
+    for (let i = 0; i < n; i++) scores[i] = this.base(features, dims, train.rows[i] as number);
+    for (let v = 0; v < valid.rows.length; v++) validScores[v] = this.base(features, dims, valid.rows[v] as number);
+    // With a base ranking, keeping no tree at all is a candidate too.
+    let best = { ndcg: o.baseFeature >= 0 && valid.starts.length > 1 ? meanNdcg(validScores, validLabels, valid.starts) : -1, trees: 0 };
     let grown = 0;
     for (let t = 1; t <= o.trees; t++) {
       grown = t;
@@ -171,7 +193,7 @@ export class LambdaMart {
     if (features.length < rows * dims || out.length < rows) throw new RangeError(`lambdamart: ${rows} rows need ${rows * dims} features and ${rows} outputs`);
     const { roots } = forest;
     for (let r = 0; r < rows; r++) {
-      let sum = 0;
+      let sum = this.base(features, dims, r);
       for (let t = 0; t < roots.length; t++) sum += walk(forest, roots[t] as number, features, r * dims);
       out[r] = sum;
     }
