@@ -56,6 +56,21 @@ describe('lambdamart', () => {
     assert.equal(trees.dims, 4);
   });
 
+  test('a base feature is the starting score: trees correct it, and a perfect base keeps no tree', () => {
+    // Base x₂ orders the gains already; the trees can add nothing, so none is kept and scores are 3·x₂.
+    const perfect = requests(200, 4, 7, byX2);
+    const kept = new LambdaMart({ trees: 40, patience: 10, baseFeature: 2, baseScale: 3 });
+    assert.equal(kept.fit(perfect, 1).bestTrees, 0);
+    const scores = scoreAll(kept, perfect);
+    for (let r = 0; r < 50; r++) assert.equal(scores[r], 3 * (perfect.features[r * 4 + 2] as number));
+    // A weak base (x₃, noise) under the x₀·x₁ rule: the trees learn the rule on top of it.
+    const train = requests(300, 4, 1, xor);
+    const corrected = new LambdaMart({ trees: 100, baseFeature: 3, baseScale: 0.1 });
+    corrected.fit(train, 3);
+    assert.ok(meanNdcg(corrected, requests(100, 4, 2, xor)) > 0.9);
+    assert.throws(() => new LambdaMart({ baseFeature: 9 }).fit(train, 1), /baseFeature/);
+  });
+
   test('a single informative feature among noise: the ranking follows it and it has the most importance', () => {
     const train = requests(200, 5, 4, byX2);
     const test = requests(50, 5, 5, byX2);
