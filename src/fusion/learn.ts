@@ -100,7 +100,7 @@ export function coordinateAscent(groups: FusionGroups, options: { start?: ArrayL
  * channel alone (the ascent is greedy, and a strong channel diluted by equal weights can be a
  * local optimum it does not leave).
  */
-export function learnWeights(groups: FusionGroups, options: { members?: Int32Array } = {}): AscentResult {
+export function learnWeights(groups: FusionGroups, options: { members?: Int32Array } = {}): AscentResult & { single: number; singleNdcg: number } {
   const dims = groups.dims;
   let single = 0;
   let singleNdcg = -1;
@@ -111,7 +111,7 @@ export function learnWeights(groups: FusionGroups, options: { members?: Int32Arr
   }
   const uniform = coordinateAscent(groups, options);
   const fromSingle = coordinateAscent(groups, { ...options, start: Float64Array.from({ length: dims }, (_, j) => (j === single ? 1 : 0)) });
-  return fromSingle.ndcg > uniform.ndcg ? fromSingle : uniform;
+  return { ...(fromSingle.ndcg > uniform.ndcg ? fromSingle : uniform), single, singleNdcg };
 }
 
 /** The ideal DCG@10 of a request with `relevant` items of gain 1. */

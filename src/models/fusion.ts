@@ -245,6 +245,7 @@ export class Fusion implements Recommender {
       const g = normalised(mode);
       const result = learnWeights(g);
       this.report[`valid-ndcg@10:${mode}`] = +(result.ndcg * scale).toFixed(5);
+      this.report[`valid-ndcg@10:best-single:${mode}`] = `${this.channels[result.single]?.label} ${(result.singleNdcg * scale).toFixed(5)}`;
       if (!best || result.ndcg > best.ndcg) best = { mode, weights: result.weights, ndcg: result.ndcg, groups: g };
     }
     if (!best) return;
