@@ -22,8 +22,9 @@
 import { CandidateSet } from '../fusion/candidates.js';
 import { ChannelRecall, chooseChannels, parseChannels, sampleGroups, type ChosenChannel } from '../fusion/channels.js';
 import { fuseLinear, fuseRrf, normalise, NORMALISATIONS, type Normalisation } from '../fusion/fuse.js';
+import { collectGroups, normalisedGroups, rrfNdcg, type StoredGroups } from '../fusion/groups.js';
 import { holdOut, type Holdout } from '../fusion/holdout.js';
-import { coordinateAscent, groupsNdcg, idealDcg, learnWeights, type FusionGroups } from '../fusion/learn.js';
+import { coordinateAscent, groupsNdcg, learnWeights, type FusionGroups } from '../fusion/learn.js';
 import { historyOf } from '../data/interactions.js';
 import { DeepRanker, type RankingData } from '../deep/ranker.js';
 import { LambdaMart, type LambdaMartOptions } from '../rank/gbdt.js';
@@ -73,18 +74,6 @@ const GBDT_OPTIONS = { learningRate: 0.05, leaves: 15, minLeafRows: 50, patience
 /** Scales of the fused score as the trees' base, in units of its spread over the candidates. */
 const BASE_SCALES = [2, 8];
 
-/** The validation requests the fusion learns from, as stored after recall. */
-interface StoredGroups {
-  items: Int32Array[];
-  raw: Float32Array[];
-  ranks: Int32Array[];
-  lengths: Int32Array[];
-  labels: Float32Array[];
-  ideal: Float64Array;
-  segment: number[];
-  users: number[];
-  train: TrainData;
-}
 
 function segmentOf(historyLength: number): number {
   let s = 0;
@@ -191,58 +180,15 @@ export class Fusion implements Recommender {
     const recall = this.recall as ChannelRecall;
     const c = set.channels;
     const sample = sampleGroups(holdout.users.length, this.params.validationUsers, seed);
-    // Stored candidates of every sampled request that recalled at least one held-out item.
-    const raw: Float32Array[] = [];
-    const ranks: Int32Array[] = [];
-    const items: Int32Array[] = [];
-    const lengths: Int32Array[] = [];
-    const labels: Float32Array[] = [];
-    const ideal: number[] = [];
-    const segment: number[] = [];
-    const groupUsers: number[] = [];
-    const target = new Uint8Array(holdout.train.numItems);
-    let recalled = 0;
-    for (const g of sample) {
-      const u = holdout.users[g] as number;
-      const history = historyOf(holdout.train.sequences, u);
-      recall.recall(u, history, set);
-      const t0 = holdout.targetPtr[g] as number;
-      const t1 = holdout.targetPtr[g + 1] as number;
-      for (let t = t0; t < t1; t++) target[holdout.targets[t] as number] = 1;
-      const y = new Float32Array(set.size);
-      let hits = 0;
-      for (let m = 0; m < set.size; m++) hits += y[m] = target[set.items[m] as number] as number;
-      for (let t = t0; t < t1; t++) target[holdout.targets[t] as number] = 0;
-      if (hits === 0) continue;
-      recalled++;
-      raw.push(set.raw.slice(0, set.size * c));
-      ranks.push(set.ranks.slice(0, set.size * c));
-      items.push(set.items.slice(0, set.size));
-      lengths.push(set.lengths.slice());
-      labels.push(y);
-      ideal.push(idealDcg(t1 - t0));
-      segment.push(segmentOf(history.length));
-      groupUsers.push(u);
-    }
-    const groups = labels.length;
-    const starts = new Int32Array(groups + 1);
-    for (let g = 0; g < groups; g++) starts[g + 1] = (starts[g] as number) + (labels[g] as Float32Array).length;
-    const rows = starts[groups] as number;
-    const y = new Float32Array(rows);
-    for (let g = 0; g < groups; g++) y.set(labels[g] as Float32Array, starts[g] as number);
-    const idealDcgs = Float64Array.from(ideal);
-    const view = (g: number) => ({ size: (labels[g] as Float32Array).length, channels: c, raw: raw[g] as Float32Array, ranks: ranks[g] as Int32Array, lengths: lengths[g] as Int32Array });
-    const normalised = (mode: Normalisation): FusionGroups => {
-      const x = new Float32Array(rows * c);
-      for (let g = 0; g < groups; g++) normalise(view(g), mode, x.subarray((starts[g] as number) * c, (starts[g + 1] as number) * c));
-      return { x, dims: c, starts, labels: y, ideal: idealDcgs };
-    };
+    const stored = collectGroups({ recall, set, holdout, sample, segmentOf });
+    const groups = stored.labels.length;
+    const segment = stored.segment;
     // The share of requests with no held-out item recalled counts as NDCG 0 in every figure.
-    const scale = recalled / Math.max(1, sample.length);
+    const scale = groups / Math.max(1, sample.length);
 
     let best: { mode: Normalisation; weights: Float64Array; ndcg: number; groups: FusionGroups } | undefined;
     for (const mode of NORMALISATIONS) {
-      const g = normalised(mode);
+      const g = normalisedGroups(stored, mode);
       const result = learnWeights(g);
       this.report[`valid-ndcg@10:${mode}`] = +(result.ndcg * scale).toFixed(5);
       this.report[`valid-ndcg@10:best-single:${mode}`] = `${this.channels[result.single]?.label} ${(result.singleNdcg * scale).toFixed(5)}`;
@@ -261,11 +207,9 @@ export class Fusion implements Recommender {
     this.report.normalisation = best.mode;
     this.report['valid-ndcg@10:linear'] = +(best.ndcg * scale).toFixed(5);
     this.report.weights = this.channels.map((ch, i) => `${ch.label}=${(best.weights[i] as number).toFixed(3)}`).join(' ');
-    const rrf = new Float64Array(rows);
-    for (let g = 0; g < groups; g++) fuseRrf(view(g), rrf.subarray(starts[g] as number, starts[g + 1] as number));
-    this.report['valid-ndcg@10:rrf'] = +(meanNdcg(rrf, y, starts, idealDcgs) * scale).toFixed(5);
+    this.report['valid-ndcg@10:rrf'] = +(rrfNdcg(stored) * scale).toFixed(5);
     this.report['validation-users'] = sample.length;
-    this.report['recalled-users'] = recalled;
+    this.report['recalled-users'] = groups;
     if (this.params.mode !== 'ranker') return;
 
     // The ranker against the linear fusion, measured on a quarter of the requests neither learned
@@ -279,7 +223,6 @@ export class Fusion implements Recommender {
     const weightsA = learnWeights(best.groups, { members: a }).weights;
     this.weights = new Float64Array(segments * c);
     for (let s = 0; s < segments; s++) this.weights.set(weightsA, s * c);
-    const stored = { items, raw, ranks, lengths, labels, ideal: idealDcgs, segment, users: groupUsers, train: holdout.train };
     const dataA = this.rankingData(stored, a);
     const linearB = groupsNdcg(best.groups, weightsA, b);
     this.report['select-linear-ndcg@10'] = +linearB.toFixed(5);
@@ -604,22 +547,3 @@ async function textVectors(data: TrainData): Promise<ItemSignals['vectors']> {
     return undefined;
   }
 }
-
-function meanNdcg(scores: Float64Array, labels: Float32Array, starts: Int32Array, ideal: Float64Array): number {
-  const groups = starts.length - 1;
-  let sum = 0;
-  for (let g = 0; g < groups; g++) {
-    const s = starts[g] as number;
-    const e = starts[g + 1] as number;
-    let dcg = 0;
-    for (let r = s; r < e; r++) {
-      if (labels[r] === 0) continue;
-      let rank = 0;
-      for (let q = s; q < e; q++) if ((scores[q] as number) > (scores[r] as number) || (scores[q] === scores[r] && labels[q] === 0)) rank++;
-      if (rank < 10) dcg += 1 / Math.log2(rank + 2);
-    }
-    sum += (ideal[g] as number) > 0 ? dcg / (ideal[g] as number) : 0;
-  }
-  return groups > 0 ? sum / groups : 0;
-}
-
