@@ -7,7 +7,7 @@ import { interactionsFromStore } from '../data/from-store.js';
 import { buildTrainData } from '../data/interactions.js';
 import { contentFromStore } from '../embed/store-content.js';
 import type { Store } from '../store/types.js';
-import { modelSpec } from './registry.js';
+import { modelRef } from './registry.js';
 import { newVersion, type ModelRepository } from './repository.js';
 import { ModelNotApplicable, type TrainData } from './types.js';
 
@@ -30,7 +30,7 @@ export interface TrainedModel {
 
 export async function trainModels(options: TrainOptions): Promise<TrainedModel[]> {
   const log = options.log ?? (() => {});
-  for (const name of options.models) modelSpec(name);
+  for (const name of options.models) modelRef(name);
   const ia = await interactionsFromStore(options.store);
   const data: TrainData = buildTrainData(ia, undefined, {
     scheme: 'events',
@@ -42,7 +42,8 @@ export async function trainModels(options: TrainOptions): Promise<TrainedModel[]
   log(`training on ${ia.length} events: ${ia.users.size} users, ${ia.items.size} items, ${data.matrix.nnz} positive pairs`);
   const out: TrainedModel[] = [];
   for (const name of options.models) {
-    const model = modelSpec(name).create();
+    const { spec, fixed } = modelRef(name);
+    const model = spec.create(fixed);
     const started = performance.now();
     try {
       await model.fit(data, { seed: options.seed ?? 42 });
