@@ -58,7 +58,7 @@ export const ConfigSchema = Type.Object(
     models: Type.Object(
       {
         dir: Type.String({ minLength: 1, description: 'Where trained model versions are kept.' }),
-        train: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Models `shopfusion train` fits.' }),
+        train: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Models `shopfusion train` fits, each a name or name:key=value:… (`fusion:channels=itemknn+markov`).' }),
         default: Type.String({ minLength: 1, description: 'Model the recommendation routes use when none is named.' }),
         halfLifeDays: Type.Number({ minimum: 0, description: 'Time decay of event weights in training; 0 turns it off.' }),
       },
@@ -144,7 +144,7 @@ export const DEFAULT_CONFIG: Config = {
     },
   },
   demo: { loadIfEmpty: true, events: 20_000, seed: 42 },
-  models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov'], default: 'itemknn', halfLifeDays: 0 },
+  models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov', 'fusion:channels=itemknn+markov+als+pop'], default: 'itemknn', halfLifeDays: 0 },
   embedding: { provider: 'use-lite', threads: 2, onStart: true },
   graph: { enabled: true, alpha: 0.3, refreshSeconds: 5, degreePenalty: 0 },
   datasets: '../shared/datasets',
