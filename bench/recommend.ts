@@ -104,7 +104,7 @@ async function learnedServing(ids: readonly string[]): Promise<{ learned: Learne
   const rng = new Rng(11);
   const pairs = generatedPairs(rng);
   const data = trainDataFromPairs(pairs, LEARNED_USERS, ITEMS);
-  const fusion = new Fusion('fusion', { channels: 'itemknn,markov,als,bpr,pop', tuneChannels: false, validationUsers: 10_000 });
+  const fusion = new Fusion('fusion', { channels: 'itemknn,markov,als,bpr,pop', tuneChannels: false, validationUsers: 3_000 });
   const started = performance.now();
   await fusion.fit(data, { seed: 3, holdout: 'last' });
   const fitSeconds = (performance.now() - started) / 1000;

@@ -115,6 +115,13 @@ describe('Cascade.run', () => {
     const plain = await cascade.run(request(placement([['a', 0.1]], { learned: false })));
     assert.deepEqual(ids(plain), ['x', 'y', 'z']);
     assert.equal(asked, 1, 'not asked when the placement does not use it');
+    // A placement of the learned fusion alone: its channels are asked their training depth.
+    let quota = 0;
+    const only = new Cascade(sources([], { learned: { ...learned, channels: () => [{ id: 'fusion/itemknn', recall: (c, o) => ((quota = o.k), learnedChannel.recall(c, o)) }] } }));
+    const alone = await only.run(request(placement([], { learned: true })));
+    assert.equal(quota, 100);
+    assert.equal(alone.fallback, undefined);
+    assert.deepEqual(ids(alone), ['y', 'z', 'x']);
   });
 
   test('explain: the breakdown carries the inputs and the fused score is their weighted sum', async () => {

@@ -31,6 +31,9 @@ import type { Placement } from './placements.js';
 import { rerank, type RerankCandidate, type StageName } from './rerank.js';
 import { mergeRules, type PlacementRules } from './rules.js';
 
+/** Candidates each of the learned fusion's channels recalls at least (its training depth). */
+const LEARNED_QUOTA = 100;
+
 /** Share of the deadline recall may use, and the point after which the ranker is skipped. */
 export const RECALL_SHARE = 0.6;
 export const RANK_SHARE = 0.8;
@@ -189,7 +192,8 @@ export class Cascade {
       channel: { id: POPULAR_CHANNEL, recall: async (_c, o) => ({ channel: POPULAR_CHANNEL, digest: 'store:popular', items: await this.sources.popular(o.k, o.exclude ?? exclude) }) },
     });
     const learnedChannels = fallback?.to !== 'popular' && placement.learned ? (this.sources.learned?.channels() ?? []) : [];
-    const maxQuota = Math.max(...placement.channels.map((c) => c.quota));
+    // The learned channels are asked as many candidates as the placement's largest quota.
+    const maxQuota = Math.max(LEARNED_QUOTA, ...placement.channels.map((c) => c.quota));
     let specs: ChannelSpec[] =
       fallback?.to === 'popular'
         ? [popularSpec()]
