@@ -128,11 +128,18 @@ export class ChannelRecall {
     this.exclude = new Uint8Array(numItems);
   }
 
-  /** One channel's top k for a user, the history excluded (a view into a buffer reused by the next call). */
+  /**
+   * One channel's top k for a user, the history excluded: from the model's own index where it has
+   * one (approximate, for large catalogs: the serving path), else by scoring every item.
+   */
   one(channel: number, user: number, history: Int32Array, k: number): { items: Int32Array; scores: Float32Array } {
     for (const item of history) if (item >= 0 && item < this.numItems) this.exclude[item] = 1;
-    (this.models[channel] as Recommender).score(user, history, this.buffer);
-    const top = topK(this.buffer, k, this.exclude);
+    const model = this.models[channel] as Recommender;
+    let top = model.topK?.(user, history, k, this.exclude);
+    if (!top) {
+      model.score(user, history, this.buffer);
+      top = topK(this.buffer, k, this.exclude);
+    }
     for (const item of history) if (item >= 0 && item < this.numItems) this.exclude[item] = 0;
     return top;
   }

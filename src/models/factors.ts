@@ -2,6 +2,7 @@
  * What the factor models (ALS, BPR, LightGCN) share: row norms, cosine similarity, the mean fold-in
  * and dot-product scoring over a row-major rows × f factor matrix, and their common base class.
  */
+import { HnswIndex } from '../ann/vector-index.js';
 
 /** The Euclidean norm of each row of a rows × f matrix. */
 export function rowNorms(m: Float32Array, f: number): Float32Array {
@@ -70,6 +71,9 @@ export function dotAllRows(x: Float32Array, xu: number, items: Float32Array, f: 
   }
 }
 
+/** Catalog size from which a factor model answers top-k requests from an HNSW index (`topK`). */
+export const ANN_MIN_ITEMS = 20_000;
+
 /**
  * What the factor models (ALS, BPR, LightGCN) share once trained: user and item factor matrices,
  * scoring by dot products (with item biases where the model has them), a visitor folded in from
@@ -86,6 +90,8 @@ export abstract class FactorModel {
   protected itemNorms: Float32Array = new Float32Array(0);
   /** Reused by `score` for visitors, so serving allocates nothing. */
   protected foldVector: Float32Array = new Float32Array(0);
+  private ann: HnswIndex | undefined;
+  private query = new Float32Array(0);
 
   /** The factor vector of a visitor from their history; writes `factors` values into `out`. */
   abstract userVectorFromHistory(history: Int32Array, out: Float32Array): void;
@@ -108,9 +114,43 @@ export abstract class FactorModel {
     cosineRow(this.items, this.itemNorms, this.params.factors, item, out);
   }
 
+  /**
+   * The k best items for a user, `exclude`d ones left out, from an HNSW index over the item factors
+   * (inner product; an item bias rides as one more dimension against a constant 1): approximate,
+   * and far cheaper than scoring every item once the catalog is large. Undefined below
+   * {@link ANN_MIN_ITEMS} items, where scoring every item is cheap and exact. The index is built
+   * on the first call.
+   */
+  topK(user: number, history: Int32Array, k: number, exclude: Uint8Array): { items: Int32Array; scores: Float32Array } | undefined {
+    if (this.numItems < ANN_MIN_ITEMS) return undefined;
+    const f = this.params.factors;
+    const d = this.bias ? f + 1 : f;
+    if (!this.ann) {
+      const vectors = new Float32Array(this.numItems * d);
+      for (let i = 0; i < this.numItems; i++) {
+        vectors.set(this.items.subarray(i * f, i * f + f), i * d);
+        if (this.bias) vectors[i * d + f] = this.bias[i] as number;
+      }
+      // Inner products of unnormalised factors are a harder search than cosine: a wider beam.
+      const ann = new HnswIndex(d, { expansionSearch: 200 });
+      ann.add(Int32Array.from({ length: this.numItems }, (_, i) => i), vectors);
+      this.ann = ann;
+      this.query = new Float32Array(d);
+    }
+    if (user >= 0 && user < this.numUsers) this.query.set(this.users.subarray(user * f, user * f + f));
+    else {
+      this.userVectorFromHistory(history, this.foldVector);
+      this.query.set(this.foldVector);
+    }
+    if (this.bias) this.query[f] = 1;
+    const found = this.ann.search(this.query, k, (key) => exclude[key] !== 1);
+    return { items: found.keys, scores: found.scores };
+  }
+
   /** Item norms and the visitor buffer, after the factors were trained or loaded. */
   protected prepareFactors(): void {
     this.itemNorms = rowNorms(this.items, this.params.factors);
     this.foldVector = new Float32Array(this.params.factors);
+    this.ann = undefined;
   }
 }

@@ -99,6 +99,11 @@ export interface Recommender {
   textEmbedder?(): string | undefined;
   /** Appends `count` items represented by their vectors (count × dimensions): dense indices from numItems on. */
   addItems?(vectors: Float32Array, count: number): void;
+  /**
+   * The k best items for a user with `exclude[item] === 1` left out, best first, where the model
+   * has a faster way than scoring every item (an index); undefined sends the caller to `score`.
+   */
+  topK?(user: number, history: Int32Array, k: number, exclude: Uint8Array): { items: Int32Array; scores: Float32Array } | undefined;
   /** Item-to-item similarity scores for one item into `out`, where the model has them. */
   similar?(item: number, out: Float32Array): void;
   save(): Snapshot;
