@@ -119,38 +119,47 @@ export abstract class FactorModel {
    * (inner product; an item bias rides as one more dimension against a constant 1): approximate,
    * and far cheaper than scoring every item once the catalog is large. Undefined below
    * {@link ANN_MIN_ITEMS} items, where scoring every item is cheap and exact. The index is built
-   * on the first call.
+   * when the factors are trained or loaded.
    */
   topK(user: number, history: Int32Array, k: number, exclude: Uint8Array): { items: Int32Array; scores: Float32Array } | undefined {
     if (this.numItems < ANN_MIN_ITEMS) return undefined;
+    if (!this.ann) this.buildIndex();
+    const ann = this.ann as HnswIndex;
     const f = this.params.factors;
-    const d = this.bias ? f + 1 : f;
-    if (!this.ann) {
-      const vectors = new Float32Array(this.numItems * d);
-      for (let i = 0; i < this.numItems; i++) {
-        vectors.set(this.items.subarray(i * f, i * f + f), i * d);
-        if (this.bias) vectors[i * d + f] = this.bias[i] as number;
-      }
-      // Inner products of unnormalised factors are a harder search than cosine: a wider beam.
-      const ann = new HnswIndex(d, { expansionSearch: 200 });
-      ann.add(Int32Array.from({ length: this.numItems }, (_, i) => i), vectors);
-      this.ann = ann;
-      this.query = new Float32Array(d);
-    }
     if (user >= 0 && user < this.numUsers) this.query.set(this.users.subarray(user * f, user * f + f));
     else {
       this.userVectorFromHistory(history, this.foldVector);
       this.query.set(this.foldVector);
     }
     if (this.bias) this.query[f] = 1;
-    const found = this.ann.search(this.query, k, (key) => exclude[key] !== 1);
+    const found = ann.search(this.query, k, (key) => exclude[key] !== 1);
     return { items: found.keys, scores: found.scores };
   }
 
-  /** Item norms and the visitor buffer, after the factors were trained or loaded. */
+  /** The HNSW index of the item factors (and biases), for `topK` on large catalogs. */
+  private buildIndex(): void {
+    const f = this.params.factors;
+    const d = this.bias ? f + 1 : f;
+    const vectors = new Float32Array(this.numItems * d);
+    for (let i = 0; i < this.numItems; i++) {
+      vectors.set(this.items.subarray(i * f, i * f + f), i * d);
+      if (this.bias) vectors[i * d + f] = this.bias[i] as number;
+    }
+    // Inner products of unnormalised factors are a harder search than cosine: a wider beam.
+    const ann = new HnswIndex(d, { expansionSearch: 200 });
+    ann.add(Int32Array.from({ length: this.numItems }, (_, i) => i), vectors);
+    this.ann = ann;
+    this.query = new Float32Array(d);
+  }
+
+  /**
+   * Item norms and the visitor buffer, after the factors were trained or loaded; on a large
+   * catalog the HNSW index too, so that no request pays for building it.
+   */
   protected prepareFactors(): void {
     this.itemNorms = rowNorms(this.items, this.params.factors);
     this.foldVector = new Float32Array(this.params.factors);
     this.ann = undefined;
+    if (this.numItems >= ANN_MIN_ITEMS) this.buildIndex();
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { topK } from '../core/top-k.js';
 import { trainDataFromPairs } from '../data/interactions.js';
+import { CandidateSet } from '../fusion/candidates.js';
 import { Fusion } from './fusion.js';
 import { modelSpec } from './registry.js';
 import { ModelNotApplicable, type TrainData } from './types.js';
@@ -66,6 +67,29 @@ describe('fusion', () => {
       loaded.score(-1, Int32Array.from(history), b);
       assert.deepEqual(b, a);
     }
+  });
+
+  test('serving: the ranker reorders only the fused head, and a large request does not shrink the buffers score() uses', async () => {
+    const model = new Fusion('fusion', { channels: 'markov,itemknn,pop', tuneChannels: false, validationUsers: 400, depth: 20, rankDepth: 10 });
+    await model.fit(rings(), { seed: 5, holdout: 'last' });
+    const before = new Float32Array(ITEMS);
+    model.score(-1, Int32Array.from([5, 6, 7]), before);
+    const set = new CandidateSet(3, ITEMS);
+    const all = Array.from({ length: 35 }, (_, i) => i + 5);
+    set.addList(0, all, all.map((_, r) => 35 - r));
+    set.addList(1, all.slice(10), all.slice(10).map((_, r) => 1 / (r + 1)));
+    set.addList(2, [0, ...all.slice(0, 5)], [9, 5, 4, 3, 2, 1]);
+    const fused = new Float64Array(64);
+    const ranked = new Float64Array(64);
+    if (model.rankCandidates(set, [1, 2, 3], fused, ranked)) {
+      const order = Array.from({ length: set.size }, (_, m) => m).sort((a, b) => (fused[b] as number) - (fused[a] as number) || a - b);
+      const head = order.slice(0, 10).map((m) => ranked[m] as number);
+      const tail = order.slice(10).map((m) => ranked[m] as number);
+      assert.ok(Math.max(...tail) < Math.min(...head), 'the tail stays below the ranked head');
+    }
+    const after = new Float32Array(ITEMS);
+    model.score(-1, Int32Array.from([5, 6, 7]), after);
+    assert.deepEqual(after, before);
   });
 
   test('bad options are refused with the option named; no applicable channel is not applicable', async () => {

@@ -137,6 +137,7 @@ export class Fusion implements Recommender {
   async fit(data: TrainData, options: FitOptions): Promise<void> {
     const seed = options.seed;
     const log = options.log ?? (() => {});
+    this.ranker = undefined;
     const holdout = options.validation ?? holdOut(data, options.holdout ?? 'last', seed);
     const { chosen, skipped } = await chooseChannels(parseChannels(this.params.channels), holdout, { seed, tune: this.params.tuneChannels, log });
     if (chosen.length === 0) throw new ModelNotApplicable(this.name, `no channel applies: ${skipped.join('; ')}`);
@@ -375,7 +376,7 @@ export class Fusion implements Recommender {
     const c = set.channels;
     if (c !== this.channels.length) throw new RangeError(`${this.name}: the candidates have ${c} channels, the fusion was trained on ${this.channels.length}`);
     const n = set.size;
-    if (this.norm.length < n * c || this.rows.length < n * (this.features?.dims ?? 0)) this.grow(n);
+    this.ensureCapacity(n);
     normalise(set, 'minmax', this.minmax);
     fuseRrf(set, this.rrf);
     if (this.params.mode === 'rrf') {
@@ -388,24 +389,36 @@ export class Fusion implements Recommender {
     const ranker = this.ranker;
     const features = this.features;
     if (!ranker || !features || this.params.mode !== 'ranker') return false;
+    // As in training: the ranker reorders the fused head; the rest keep the fused order below it.
     this.fused.set(fused.subarray(0, n));
-    for (let m = 0; m < n; m++) this.order[m] = m;
+    orderBy(this.fused, n, this.order);
+    const take = Math.min(n, this.params.rankDepth);
     features.begin(history);
-    features.write(set, this.minmax, this.fused, this.rrf, this.order, n, this.rows, 0);
-    ranker.score(this.rows, n, ranked);
+    features.write(set, this.minmax, this.fused, this.rrf, this.order, take, this.rows, 0);
+    ranker.score(this.rows, take, this.ranked);
+    let floor = Infinity;
+    for (let i = 0; i < take; i++) {
+      const score = this.ranked[i] as number;
+      ranked[this.order[i] as number] = score;
+      if (score < floor) floor = score;
+    }
+    for (let i = take; i < n; i++) ranked[this.order[i] as number] = floor - 1 - (i - take) / n;
     return true;
   }
 
-  private grow(size: number): void {
+  /** Grows (never shrinks) the per-request buffers to hold `size` candidates. */
+  private ensureCapacity(size: number): void {
     const c = this.channels.length;
-    this.norm = new Float32Array(size * c);
-    this.minmax = new Float32Array(size * c);
-    this.fused = new Float64Array(size);
-    this.rrf = new Float64Array(size);
-    this.order = new Int32Array(size);
-    this.rows = new Float64Array(size * (this.features?.dims ?? 0));
-    this.ranked = new Float64Array(size);
+    const dims = this.features?.dims ?? 0;
+    if (this.norm.length < size * c) this.norm = new Float32Array(size * c);
+    if (this.minmax.length < size * c) this.minmax = new Float32Array(size * c);
+    if (this.fused.length < size) this.fused = new Float64Array(size);
+    if (this.rrf.length < size) this.rrf = new Float64Array(size);
+    if (this.order.length < size) this.order = new Int32Array(size);
+    if (this.rows.length < Math.min(size, this.params.rankDepth) * dims) this.rows = new Float64Array(Math.min(size, this.params.rankDepth) * dims);
+    if (this.ranked.length < size) this.ranked = new Float64Array(size);
   }
+
 
   score(user: number, history: Int32Array, out: Float32Array): void {
     const set = this.set;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { RecallChannel } from '../recall/types.js';
+import type { RecallChannel, RecallContext, RecallOptions } from '../recall/types.js';
 import { Cascade, type CascadeItem, type CascadeRequest, type CascadeSources, type LearnedScorer } from './cascade.js';
 import type { Placement } from './placements.js';
 
@@ -117,9 +117,10 @@ describe('Cascade.run', () => {
     assert.equal(asked, 1, 'not asked when the placement does not use it');
     // A placement of the learned fusion alone: its channels are asked their training depth.
     let quota = 0;
-    const only = new Cascade(sources([], { learned: { ...learned, channels: () => [{ id: 'fusion/itemknn', recall: (c, o) => ((quota = o.k), learnedChannel.recall(c, o)) }] } }));
+    const onlyChannels = () => [{ id: 'fusion/itemknn', recall: (c: RecallContext, o: RecallOptions) => ((quota = o.k), learnedChannel.recall(c, o)) }];
+    const only = new Cascade(sources([], { learned: { ...learned, channels: onlyChannels, depth: () => 60 } }));
     const alone = await only.run(request(placement([], { learned: true })));
-    assert.equal(quota, 100);
+    assert.equal(quota, 60);
     assert.equal(alone.fallback, undefined);
     assert.deepEqual(ids(alone), ['y', 'z', 'x']);
   });

@@ -15,7 +15,7 @@
  *   deadline has passed (else the fused order, degraded); otherwise the fused order.
  * - rerank: the top max(5k, 50) candidates with their records; unavailable or deleted items,
  *   purchased (home), seen and requested ids excluded; the placement's rules merged with the
- *   request's (`mergeRules`) applied by `rerank`, which records what each rule changed.
+ *   request's (`narrowRules`: a request only narrows) applied by `rerank`, which records what each rule changed.
  *
  * Fallbacks (`fallback` in the result, never an error): a `user` placement without history answers
  * from the session's items when given, else from popular items; any placement whose channels
@@ -29,9 +29,9 @@ import type { RecallChannel, RecallContext, RecallResult } from '../recall/types
 import { fuseCandidates, type ChannelBreakdown, type FusionInput } from './cascade-fuse.js';
 import type { Placement } from './placements.js';
 import { rerank, type RerankCandidate, type StageName } from './rerank.js';
-import { mergeRules, type PlacementRules } from './rules.js';
+import { narrowRules, type PlacementRules } from './rules.js';
 
-/** Candidates each of the learned fusion's channels recalls at least (its training depth). */
+/** Candidates each of the learned fusion's channels recalls when it does not say its training depth. */
 const LEARNED_QUOTA = 100;
 
 /** Share of the deadline recall may use, and the point after which the ranker is skipped. */
@@ -58,6 +58,8 @@ export interface CascadeItem {
 /** The trained fusion as the cascade sees it (`LearnedFusion` of `recall/fusion-channels.ts`). */
 export interface LearnedScorer {
   channels(): RecallChannel[];
+  /** How many candidates each channel recalled in training (they are asked as many here). */
+  depth?(): number | undefined;
   rank(results: readonly RecallResult[], history: readonly string[]): LearnedScores | undefined;
 }
 
@@ -159,7 +161,7 @@ export class Cascade {
   async run(request: CascadeRequest): Promise<CascadeResult> {
     const start = this.clock();
     const { placement } = request;
-    const rules = request.rules ? mergeRules(placement.rules, request.rules) : placement.rules;
+    const rules = request.rules ? narrowRules(placement.rules, request.rules) : placement.rules;
     const stages: StageReport[] = [];
     let degraded = false;
     let fallback: CascadeResult['fallback'];
@@ -192,14 +194,15 @@ export class Cascade {
       channel: { id: POPULAR_CHANNEL, recall: async (_c, o) => ({ channel: POPULAR_CHANNEL, digest: 'store:popular', items: await this.sources.popular(o.k, o.exclude ?? exclude) }) },
     });
     const learnedChannels = fallback?.to !== 'popular' && placement.learned ? (this.sources.learned?.channels() ?? []) : [];
-    // The learned channels are asked as many candidates as the placement's largest quota.
-    const maxQuota = Math.max(LEARNED_QUOTA, ...placement.channels.map((c) => c.quota));
+    // The learned channels are asked as many candidates as they recalled in training: the ranks and
+    // normalised scores its weights and ranker learned from.
+    const learnedQuota = this.sources.learned?.depth?.() ?? LEARNED_QUOTA;
     let specs: ChannelSpec[] =
       fallback?.to === 'popular'
         ? [popularSpec()]
         : [
             ...placement.channels.map((c) => ({ ...c, channel: this.sources.channel(c.id) })),
-            ...learnedChannels.map((channel) => ({ id: channel.id, quota: maxQuota, weight: 0, channel })),
+            ...learnedChannels.map((channel) => ({ id: channel.id, quota: learnedQuota, weight: 0, channel })),
           ];
     let recalled = await this.recall(specs, context, exclude, start + RECALL_SHARE * placement.deadlineMs);
     stages.push(recalled.stage);
@@ -216,7 +219,7 @@ export class Cascade {
     // fusion
     let at = this.clock();
     const answered = recalled.results;
-    const learnedScores = learnedChannels.length > 0 && fallback?.to !== 'popular' ? this.sources.learned?.rank(answered, context.history) : undefined;
+    const learnedScores = learnedChannels.length > 0 && fallback?.to !== 'popular' ? this.sources.learned?.rank(answered, context.itemId !== undefined ? [context.itemId] : context.history) : undefined;
     const lists: FusionInput[] = answered.map((r) => ({ id: r.channel, weight: specs.find((s) => s.id === r.channel)?.weight ?? 0, items: r.items }));
     const fused = fuseCandidates(lists, fallback?.to === 'popular' ? 'minmax' : placement.normalisation, learnedScores);
     const fusionNote = learnedScores

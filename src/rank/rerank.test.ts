@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ShopfusionError } from '../core/errors.js';
 import { Rng } from '../models/random.js';
 import { rerank, type RerankCandidate, type RerankInput, type StageRecord } from './rerank.js';
-import { mergeRules, validateRules, type PlacementRules } from './rules.js';
+import { mergeRules, narrowRules, validateRules, type PlacementRules } from './rules.js';
 
 const NOW = Date.UTC(2026, 0, 31);
 const DAY = 86_400_000;
@@ -336,4 +336,20 @@ test('mergeRules overrides field by field and merges filters key by key', () => 
     (e: unknown) => e instanceof ShopfusionError && /rules\/filters\/priceMin/.test(e.message),
   );
   assert.throws(() => mergeRules(base, { exploration: { positions: [1] } }), /pins\/0 takes/);
+});
+
+test('narrowRules: a request narrows the placement filters and never widens them', () => {
+  const base: PlacementRules = { filters: { excludeBrands: ['X'], brands: ['A', 'B', 'X'], priceMin: 5, priceMax: 100 }, brandCap: 2 };
+  const narrowed = narrowRules(base, { filters: { excludeBrands: ['Z'], brands: ['B', 'C'], priceMin: 1, priceMax: 50 } }, 'query');
+  assert.deepEqual(narrowed.filters, { excludeBrands: ['X', 'Z'], brands: ['B'], priceMin: 5, priceMax: 50 });
+  assert.equal(narrowed.brandCap, 2);
+  assert.deepEqual(base.filters?.excludeBrands, ['X'], 'the placement is not modified');
+  // A filter the placement lacks is taken as the request gives it.
+  assert.deepEqual(narrowRules({}, { filters: { brands: ['C'] } }).filters, { brands: ['C'] });
+  assert.throws(
+    () => narrowRules(base, { filters: { brands: ['C'] } }, 'query'),
+    (e: unknown) => e instanceof ShopfusionError && e.code === 'validation_failed' && /query\/filters\/brands/.test(JSON.stringify(e.details)),
+  );
+  // A request that meets the placement's bounds from the other side is a contradiction.
+  assert.throws(() => narrowRules(base, { filters: { priceMin: 200 } }, 'query'), /priceMin/);
 });

@@ -195,17 +195,54 @@ function invalid(details: FieldError[]): ShopfusionError {
  * (a `priceMin` above its `priceMax`) is rejected. Neither argument is modified.
  */
 export function mergeRules(base: PlacementRules, override: PlacementRules, path = 'rules'): PlacementRules {
+  return mergeWith(base, override, path, (_key, _base, value) => value);
+}
+
+/**
+ * A request's filters over the placement's, which they may only narrow, never widen (a shopper's
+ * query cannot show what the shop's placement excludes): `excludeBrands` adds up, `brands` and
+ * `categories` keep what both allow, `priceMin` the higher and `priceMax` the lower bound,
+ * `newerThanDays` the shorter window. Other fields as {@link mergeRules}. An allow-list left empty
+ * is refused, naming the request's field.
+ */
+export function narrowRules(base: PlacementRules, request: PlacementRules, path = 'rules'): PlacementRules {
+  return mergeWith(base, request, path, (key, before, value) => {
+    if (before === undefined) return value;
+    switch (key) {
+      case 'excludeBrands':
+        return [...new Set([...(before as string[]), ...(value as string[])])];
+      case 'brands':
+      case 'categories': {
+        const allowed = new Set(before as string[]);
+        const kept = (value as string[]).filter((v) => allowed.has(v));
+        if (kept.length === 0) {
+          throw invalid([{ path: `/${path}/filters/${key}`, message: `allows none of the placement's ${key} (${(before as string[]).join(', ')})` }]);
+        }
+        return kept;
+      }
+      case 'priceMin':
+        return Math.max(before as number, value as number);
+      case 'priceMax':
+      case 'newerThanDays':
+        return Math.min(before as number, value as number);
+      default:
+        return value;
+    }
+  });
+}
+
+function mergeWith(base: PlacementRules, override: PlacementRules, path: string, filter: (key: string, before: unknown, value: unknown) => unknown): PlacementRules {
   const merged: PlacementRules = { ...base };
   for (const key of Object.keys(override) as Array<keyof PlacementRules>) {
     if (key === 'filters' || override[key] === undefined) continue;
     Object.assign(merged, { [key]: override[key] });
   }
   if (override.filters !== undefined) {
-    const filters = { ...base.filters };
+    const filters: Record<string, unknown> = { ...base.filters };
     for (const [key, value] of Object.entries(override.filters)) {
-      if (value !== undefined) Object.assign(filters, { [key]: value });
+      if (value !== undefined) filters[key] = filter(key, filters[key], value);
     }
-    merged.filters = filters;
+    merged.filters = filters as PlacementRules['filters'];
   }
   validateRules(merged, path);
   return merged;

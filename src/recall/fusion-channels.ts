@@ -41,6 +41,11 @@ export class LearnedFusion {
     return model.model instanceof Fusion ? { fusion: model.model, model } : undefined;
   }
 
+  /** How many candidates each channel of the loaded fusion recalled in training. */
+  depth(): number | undefined {
+    return this.loaded()?.fusion.params.depth;
+  }
+
   /** One recall channel per channel of the loaded fusion (none when no fusion is loaded). */
   channels(): RecallChannel[] {
     const loaded = this.loaded();
@@ -75,7 +80,8 @@ export class LearnedFusion {
   }
 
   /**
-   * The learned scores of the union of the `fusion/*` results, or undefined when no fusion is
+   * The learned scores of the union of the `fusion/*` results (`history`: what the channels
+   * recalled from, the page item for an item placement), or undefined when no fusion is
    * loaded or one of its channels has no result (it ran out of time): a partial set of channels
    * would feed the ranker features it was not trained on.
    */

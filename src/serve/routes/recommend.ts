@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { ShopfusionError, describeFieldErrors, type FieldError } from '../../core/errors.js';
 import { Cascade, type CascadeItem, type CascadeRequest } from '../../rank/cascade.js';
 import type { Placement } from '../../rank/placements.js';
-import { mergeRules, validateRules, type PlacementRules } from '../../rank/rules.js';
+import { narrowRules, validateRules, type PlacementRules } from '../../rank/rules.js';
 import { LearnedFusion } from '../../recall/fusion-channels.js';
 import { GraphPprChannel } from '../../recall/graph-channel.js';
 import { ModelChannel } from '../../recall/model-channel.js';
@@ -109,7 +109,7 @@ function requestRules(query: RecommendQuery, placement: Placement): PlacementRul
   const rules: PlacementRules = { filters };
   try {
     validateRules(rules, 'query');
-    mergeRules(placement.rules, rules, 'query');
+    narrowRules(placement.rules, rules, 'query');
   } catch (error) {
     throw asQueryError(error);
   }
