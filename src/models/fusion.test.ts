@@ -87,6 +87,10 @@ describe('fusion', () => {
       const tail = order.slice(10).map((m) => ranked[m] as number);
       assert.ok(Math.max(...tail) < Math.min(...head), 'the tail stays below the ranked head');
     }
+    // Without time for the ranker: the same fused scores, no ranker scores.
+    const fusedOnly = new Float64Array(64);
+    assert.equal(model.rankCandidates(set, [1, 2, 3], fusedOnly, new Float64Array(64), false), false);
+    assert.deepEqual(fusedOnly, fused);
     const after = new Float32Array(ITEMS);
     model.score(-1, Int32Array.from([5, 6, 7]), after);
     assert.deepEqual(after, before);

@@ -370,9 +370,10 @@ export class Fusion implements Recommender {
    * scores and ranks in this fusion's channel order, its items as dense indices of the catalog the
    * fusion was trained on (indices at or past that catalog's size are items it never saw).
    * Writes each slot's learned linear fusion score into `fused`, and, where a ranker is trained,
-   * its score into `ranked` (returns whether it did). No allocation when the set fits the buffers.
+   * its score into `ranked` (returns whether it did; `withRanker` false skips it, when there is no
+   * time left). No allocation when the set fits the buffers.
    */
-  rankCandidates(set: CandidateSet, history: ArrayLike<number>, fused: Float64Array, ranked: Float64Array): boolean {
+  rankCandidates(set: CandidateSet, history: ArrayLike<number>, fused: Float64Array, ranked: Float64Array, withRanker = true): boolean {
     const c = set.channels;
     if (c !== this.channels.length) throw new RangeError(`${this.name}: the candidates have ${c} channels, the fusion was trained on ${this.channels.length}`);
     const n = set.size;
@@ -388,7 +389,7 @@ export class Fusion implements Recommender {
     }
     const ranker = this.ranker;
     const features = this.features;
-    if (!ranker || !features || this.params.mode !== 'ranker') return false;
+    if (!withRanker || !ranker || !features || this.params.mode !== 'ranker') return false;
     // As in training: the ranker reorders the fused head; the rest keep the fused order below it.
     this.fused.set(fused.subarray(0, n));
     orderBy(this.fused, n, this.order);

@@ -60,7 +60,8 @@ export interface LearnedScorer {
   channels(): RecallChannel[];
   /** How many candidates each channel recalled in training (they are asked as many here). */
   depth?(): number | undefined;
-  rank(results: readonly RecallResult[], history: readonly string[]): LearnedScores | undefined;
+  /** `options.ranker: false` leaves the ranker out (no time left for it). */
+  rank(results: readonly RecallResult[], history: readonly string[], options?: { ranker?: boolean }): LearnedScores | undefined;
 }
 
 export interface CascadeSources {
@@ -219,7 +220,10 @@ export class Cascade {
     // fusion
     let at = this.clock();
     const answered = recalled.results;
-    const learnedScores = learnedChannels.length > 0 && fallback?.to !== 'popular' ? this.sources.learned?.rank(answered, context.itemId !== undefined ? [context.itemId] : context.history) : undefined;
+    // Past the ranker's share of the deadline the learned fusion does not run its ranker at all.
+    const late = at - start >= RANK_SHARE * placement.deadlineMs;
+    const learnedHistory = context.itemId !== undefined ? [context.itemId] : context.history;
+    const learnedScores = learnedChannels.length > 0 && fallback?.to !== 'popular' ? this.sources.learned?.rank(answered, learnedHistory, { ranker: !late }) : undefined;
     const lists: FusionInput[] = answered.map((r) => ({ id: r.channel, weight: specs.find((s) => s.id === r.channel)?.weight ?? 0, items: r.items }));
     const fused = fuseCandidates(lists, fallback?.to === 'popular' ? 'minmax' : placement.normalisation, learnedScores);
     const fusionNote = learnedScores
@@ -241,6 +245,9 @@ export class Cascade {
         degraded = true;
         rankNote = `ranker skipped: ${round(at - start)} ms of ${placement.deadlineMs} ms had passed; fused order`;
       }
+    } else if (learnedScores?.rankerSkipped) {
+      degraded = true;
+      rankNote = `ranker skipped: the fusion began after ${RANK_SHARE * 100}% of ${placement.deadlineMs} ms; fused order`;
     }
     const order = Array.from(scores.keys()).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
     stages.push({ stage: 'rank', ms: round(this.clock() - at), note: rankNote });

@@ -21,6 +21,8 @@ export interface LearnedScores {
   fused: Map<string, number>;
   /** The ranker's score of each candidate, where the fusion has a ranker. */
   ranked?: Map<string, number>;
+  /** The fusion has a ranker but was asked not to run it. */
+  rankerSkipped?: boolean;
 }
 
 export class LearnedFusion {
@@ -85,7 +87,7 @@ export class LearnedFusion {
    * loaded or one of its channels has no result (it ran out of time): a partial set of channels
    * would feed the ranker features it was not trained on.
    */
-  rank(results: readonly RecallResult[], history: readonly string[]): LearnedScores | undefined {
+  rank(results: readonly RecallResult[], history: readonly string[], options: { ranker?: boolean } = {}): LearnedScores | undefined {
     const loaded = this.loaded();
     if (!loaded) return undefined;
     const { fusion, model } = loaded;
@@ -116,7 +118,8 @@ export class LearnedFusion {
       this.ranked = new Float64Array(set.size * 2);
     }
     const historyDense = history.map((id) => model.items.get(id) ?? -1).filter((i) => i >= 0);
-    const hasRanker = fusion.rankCandidates(set, historyDense, this.fused, this.ranked);
+    const withRanker = options.ranker !== false;
+    const hasRanker = fusion.rankCandidates(set, historyDense, this.fused, this.ranked, withRanker);
     const idOf = (m: number) => {
       const item = set.items[m] as number;
       return item < model.items.size ? (model.items.ids[item] as string) : ([...unknown].find(([, v]) => v === item)?.[0] as string);
@@ -128,6 +131,6 @@ export class LearnedFusion {
       fused.set(id, this.fused[m] as number);
       ranked?.set(id, this.ranked[m] as number);
     }
-    return { digest: `${this.name}@${model.version}`, fused, ...(ranked ? { ranked } : {}) };
+    return { digest: `${this.name}@${model.version}`, fused, ...(ranked ? { ranked } : {}), ...(!withRanker && fusion.hasRanker ? { rankerSkipped: true } : {}) };
   }
 }
