@@ -12,6 +12,7 @@
  *   items with the same score.
  */
 import { buildTrainData, historyOf, type Interactions } from '../data/interactions.js';
+import { seededSample } from '../core/sample.js';
 import type { Holdout } from '../fusion/holdout.js';
 import { fitShared } from '../models/fit-cache.js';
 import { modelRef } from '../models/registry.js';
@@ -78,22 +79,6 @@ function itemsByUser(ia: Interactions, rows: Int32Array): Map<number, number[]> 
     groups.set(u, items);
   }
   return groups;
-}
-
-function seededSample<T>(values: T[], n: number, seed: number): T[] {
-  if (values.length <= n) return values;
-  // Fisher–Yates with a small LCG: reproducible and independent of the models' generators.
-  let state = (seed * 2654435761) >>> 0 || 1;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-  const copy = values.slice();
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy.slice(0, n);
 }
 
 /** Ranks all items for each user with relevant rows, and returns the metrics. */

@@ -5,6 +5,7 @@
  * chosen on the validation holdout from the model's grid, and fits are shared with the rest of an
  * evaluation through the fit cache.
  */
+import { seededSample } from '../core/sample.js';
 import { topK } from '../core/top-k.js';
 import { historyOf } from '../data/interactions.js';
 import { fitShared } from '../models/fit-cache.js';
@@ -73,18 +74,9 @@ export async function chooseChannels(
   return { chosen, skipped };
 }
 
-/** A seeded sample of `n` of 0..count-1, ascending. */
+/** A seeded sample of `n` of 0..count-1 (the harness's draw of validation users), ascending. */
 export function sampleGroups(count: number, n: number, seed: number): Int32Array {
-  const all = Int32Array.from({ length: count }, (_, i) => i);
-  let state = (seed * 2654435761) >>> 0 || 1;
-  for (let i = count - 1; i > 0; i--) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    const j = Math.floor((state / 2 ** 32) * (i + 1));
-    const t = all[i] as number;
-    all[i] = all[j] as number;
-    all[j] = t;
-  }
-  return all.slice(0, Math.min(n, count)).sort();
+  return Int32Array.from(seededSample(Array.from({ length: count }, (_, i) => i), n, seed)).sort();
 }
 
 /** Mean NDCG@10 of one model over holdout groups (all, or the given ones). */

@@ -1,8 +1,8 @@
 /**
  * The trained `fusion` model in the serving cascade: each of its channels (trained models kept
  * inside its snapshot) becomes a recall channel `fusion/<model>`, and its learned weights and
- * ranker score the candidates those channels recalled. Items the fusion never saw (added after
- * training) are scored as unknown items: no popularity, no catalog signals.
+ * ranker score the candidates those channels recalled. Items added to a channel after training
+ * (sasrec-text takes new items by their text) are scored as items the fusion has no signals for.
  */
 import { CandidateSet } from '../fusion/candidates.js';
 import { Fusion } from '../models/fusion.js';
@@ -11,8 +11,6 @@ import type { ModelServing } from '../models/serving.js';
 import type { RecallChannel, RecallContext, RecallOptions, RecallResult } from './types.js';
 
 export const FUSION_PREFIX = 'fusion/';
-/** Items outside the fusion's catalog a request may carry. */
-const EXTRA_ITEMS = 4096;
 
 export interface LearnedScores {
   /** Which fusion version answered. */
@@ -95,23 +93,16 @@ export class LearnedFusion {
     const byChannel = labels.map((label) => results.find((r) => r.channel === `${FUSION_PREFIX}${label}`));
     if (byChannel.some((r) => r === undefined)) return undefined;
     if (!this.set || this.setFor !== model) {
-      this.set = new CandidateSet(labels.length, model.items.size + EXTRA_ITEMS);
+      this.set = new CandidateSet(labels.length, model.items.size);
       this.setFor = model;
     }
     const set = this.set;
     set.reset();
-    const unknown = new Map<string, number>();
-    const dense = (id: string): number => {
-      const known = model.items.get(id);
-      if (known !== undefined) return known;
-      let extra = unknown.get(id);
-      if (extra === undefined) unknown.set(id, (extra = model.items.size + unknown.size));
-      set.ensureItems(extra + 1);
-      return extra;
-    };
+    // The fusion's channels answer from its own id map, which may have grown since the set was made.
+    set.ensureItems(model.items.size);
     byChannel.forEach((result, c) => {
       const items = (result as RecallResult).items;
-      set.addList(c, items.map((i) => dense(i.itemId)), items.map((i) => i.score));
+      set.addList(c, items.map((i) => model.items.get(i.itemId) as number), items.map((i) => i.score));
     });
     if (this.fused.length < set.size) {
       this.fused = new Float64Array(set.size * 2);
@@ -120,10 +111,7 @@ export class LearnedFusion {
     const historyDense = history.map((id) => model.items.get(id) ?? -1).filter((i) => i >= 0);
     const withRanker = options.ranker !== false;
     const hasRanker = fusion.rankCandidates(set, historyDense, this.fused, this.ranked, withRanker);
-    const idOf = (m: number) => {
-      const item = set.items[m] as number;
-      return item < model.items.size ? (model.items.ids[item] as string) : ([...unknown].find(([, v]) => v === item)?.[0] as string);
-    };
+    const idOf = (m: number) => model.items.ids[set.items[m] as number] as string;
     const fused = new Map<string, number>();
     const ranked = hasRanker ? new Map<string, number>() : undefined;
     for (let m = 0; m < set.size; m++) {
