@@ -9,6 +9,7 @@ import { embedBenchmark } from './embed.js';
 import { graphBenchmark } from './graph.js';
 import { ingestBenchmark } from './ingest.js';
 import { recommendBenchmark } from './recommend.js';
+import { searchBenchmark } from './search.js';
 import { trainBenchmark } from './train.js';
 
 export interface BenchResult {
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   graph: graphBenchmark,
   ingest: ingestBenchmark,
   recommend: recommendBenchmark,
+  search: searchBenchmark,
   train: trainBenchmark,
 };
 

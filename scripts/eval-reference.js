@@ -23,6 +23,11 @@ const runs = [
   ['fusion-scientific', 'amazon-unisrec-scientific', 'recbole', 'loo', 'pop,itemknn,markov,als,ease,sasrec-text,text-bm25,vector-adapted,rrf,fusion-linear,fusion'],
   ['fusion-scientific-cold', 'amazon-unisrec-scientific', 'recbole', 'cold-items', 'text-bm25,vector-adapted,sasrec-text,fusion'],
 ];
+// Product search (issue 8): ours and the peers on the same titles and queries.
+const searchRuns = [
+  ['search-homedepot', 'homedepot-search'],
+  ['search-wands', 'wands'],
+];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const [name, folder, format, protocol, models, kg, extra = []] of runs) {
@@ -35,6 +40,18 @@ for (const [name, folder, format, protocol, models, kg, extra = []] of runs) {
   const args = ['bin/shopfusion.js', 'eval', '--dataset', path, '--format', format, '--protocol', protocol, '--models', models, '--out', `bench/results/eval/${name}.json`];
   if (kg) args.push('--kg', join(datasets, kg));
   args.push(...extra);
+  console.log(`\n$ node ${args.join(' ')}`);
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+for (const [name, folder] of searchRuns) {
+  if (only.length && !only.includes(name)) continue;
+  const path = join(datasets, folder);
+  if (!existsSync(path)) {
+    console.log(`skipped ${name}: ${path} is not here (set SHOPFUSION_DATASETS)`);
+    continue;
+  }
+  const args = ['bin/shopfusion.js', 'eval-search', '--dataset', path, '--out', `bench/results/eval/${name}.json`];
   console.log(`\n$ node ${args.join(' ')}`);
   const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (result.status !== 0) failed++;

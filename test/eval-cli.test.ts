@@ -78,3 +78,51 @@ describe('shopfusion eval', () => {
     }
   });
 });
+
+/** A small dataset in the Home Depot layout: each query's words are in its one relevant title. */
+function tinySearchDataset(): string {
+  const dir = tempDir();
+  const nouns = ['drill', 'hammer', 'ladder', 'faucet', 'shovel', 'lantern', 'blanket', 'kettle'];
+  const colours = ['red', 'blue', 'green', 'black'];
+  const products: string[] = ['product_uid\tproduct_title'];
+  const queries: string[] = ['qid\tsearch_term'];
+  const qrels: string[] = ['qid\tproduct_uid\trelevance\tid'];
+  let id = 100;
+  nouns.forEach((noun, n) =>
+    colours.forEach((colour, c) => {
+      id++;
+      products.push(`${id}\tAcme ${colour} ${noun} model ${n}${c}`);
+      const qid = n * colours.length + c;
+      queries.push(`${qid}\t${colour} ${noun}s`);
+      qrels.push(`${qid}\t${id}\t3\t${qid}`);
+    }),
+  );
+  writeFileSync(join(dir, 'products.tsv'), `${products.join('\n')}\n`);
+  writeFileSync(join(dir, 'queries.tsv'), `${queries.join('\n')}\n`);
+  writeFileSync(join(dir, 'qrels.tsv'), `${qrels.join('\n')}\n`);
+  return dir;
+}
+
+describe('shopfusion eval-search', () => {
+  test('ours and the peers side by side, with the typo run, in the table and the JSON', () => {
+    const out = join(tempDir(), 'search.json');
+    const r = cli(['eval-search', '--dataset', tinySearchDataset(), '--no-semantic', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /shopfusion\s+\d\.\d{4}/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Record<string, Record<string, number>>; ratios: Record<string, number> };
+    assert.deepEqual(Object.keys(report.results).sort(), ['bm25', 'fts5', 'minisearch', 'orama', 'shopfusion', 'shopfusion-ltr']);
+    // Stemming ("drills" → drill) and coverage put the one title with both words first.
+    assert.equal(report.results.shopfusion?.['ndcg@10'], 1);
+    assert.ok((report.results.minisearch?.['ndcg@10'] ?? 1) < 1, 'MiniSearch does not stem "drills"');
+    for (const result of Object.values(report.results)) {
+      for (const key of ['ndcg@10', 'rerank-ndcg@10', 'typo-ndcg@10', 'typo-loss']) assert.equal(typeof result[key], 'number', key);
+    }
+    assert.ok((report.ratios['shopfusion/minisearch'] ?? 0) > 1);
+  });
+
+  test('a folder that is neither dataset is a clear error', () => {
+    const r = cli(['eval-search', '--dataset', tempDir()]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /neither Home Depot search \(qrels\.tsv\) nor WANDS/);
+  });
+});

@@ -11,6 +11,7 @@ import { serveCommand } from './commands/serve.js';
 import { generateCommand } from './commands/generate.js';
 import { statsCommand } from './commands/stats.js';
 import { evalCommand } from './commands/eval.js';
+import { evalSearchCommand } from './commands/eval-search.js';
 import { trainCommand } from './commands/train.js';
 import { embedCommand } from './commands/embed.js';
 
@@ -33,6 +34,7 @@ function program(): Command {
   generateCommand(cli);
   statsCommand(cli);
   evalCommand(cli);
+  evalSearchCommand(cli);
   trainCommand(cli);
   embedCommand(cli);
   for (const command of cli.commands) command.exitOverride();

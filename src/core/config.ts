@@ -108,6 +108,27 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    search: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Index the catalog at start and serve GET/POST /search and GET /suggest.' }),
+        fieldWeights: Type.Object(
+          Object.fromEntries(['title', 'brand', 'categories', 'attributes', 'description'].map((f) => [f, Type.Number({ minimum: 0, maximum: 10 })])) as Record<
+            'title' | 'brand' | 'categories' | 'attributes' | 'description',
+            ReturnType<typeof Type.Number>
+          >,
+          { additionalProperties: false, description: 'BM25F weight of a word in each item field (0 leaves the field out).' },
+        ),
+        synonyms: Type.Array(Type.String({ minLength: 3, maxLength: 1000, pattern: '\\|' }), {
+          maxItems: 10_000,
+          description: 'Synonym groups, words joined by | ("fridge|refrigerator"); a query word also matches its group.',
+        }),
+        typos: Type.Boolean({ description: 'Match words with typos (1 edit from 4 letters on, 2 from 8).' }),
+        semanticWeight: Type.Number({ minimum: 0, maximum: 1, description: 'Weight of semantic retrieval in the hybrid fusion (needs an embedder).' }),
+        personalWeight: Type.Number({ minimum: 0, maximum: 1, description: "Largest relative boost from the shopper's category, brand and vector affinities." }),
+        clickWeight: Type.Number({ minimum: 0, maximum: 1, description: "Largest relative boost from the query's past search clicks." }),
+      },
+      { additionalProperties: false },
+    ),
     datasets: Type.String({ description: 'Folder of the shared evaluation datasets.' }),
     placements: Type.Record(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }), Placement, {
       description:
@@ -147,6 +168,15 @@ export const DEFAULT_CONFIG: Config = {
   models: { dir: './data/models', train: ['pop', 'itemknn', 'als', 'markov', 'fusion:channels=itemknn+markov+als+pop'], default: 'itemknn', halfLifeDays: 0 },
   embedding: { provider: 'use-lite', threads: 2, onStart: true },
   graph: { enabled: true, alpha: 0.3, refreshSeconds: 5, degreePenalty: 0 },
+  search: {
+    enabled: true,
+    fieldWeights: { title: 1, brand: 0.8, categories: 0.6, attributes: 0.4, description: 0.2 },
+    synonyms: [],
+    typos: true,
+    semanticWeight: 0.3,
+    personalWeight: 0.15,
+    clickWeight: 0.3,
+  },
   datasets: '../shared/datasets',
   placements: DEFAULT_PLACEMENTS,
 };

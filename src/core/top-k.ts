@@ -9,9 +9,10 @@ export interface TopK {
 
 /**
  * The k best items of `scores`, best first, skipping items where `exclude[item]` is 1 and items
- * scored -Infinity or NaN. A binary min-heap keeps the current best k.
+ * scored -Infinity or NaN. A binary min-heap keeps the current best k. With `among`, only its
+ * first `amongCount` items are considered (a sparse candidate list).
  */
-export function topK(scores: Float32Array, k: number, exclude?: Uint8Array): TopK {
+export function topK(scores: Float32Array, k: number, exclude?: Uint8Array, among?: Int32Array, amongCount = among?.length ?? 0): TopK {
   const heapItems = new Int32Array(k);
   const heapScores = new Float32Array(k);
   let size = 0;
@@ -40,8 +41,9 @@ export function topK(scores: Float32Array, k: number, exclude?: Uint8Array): Top
     }
   };
   if (k <= 0) return { items: new Int32Array(0), scores: new Float32Array(0) };
-  const n = scores.length;
-  for (let item = 0; item < n; item++) {
+  const n = among ? amongCount : scores.length;
+  for (let i = 0; i < n; i++) {
+    const item = among ? (among[i] as number) : i;
     const s = scores[item] as number;
     if (!(s > -Infinity) || (exclude !== undefined && exclude[item] === 1)) continue;
     if (size < k) {
@@ -54,8 +56,8 @@ export function topK(scores: Float32Array, k: number, exclude?: Uint8Array): Top
         swap(i, p);
         i = p;
       }
-    } else if (s > (heapScores[0] as number)) {
-      // Equal scores never replace: the earlier (lower) index wins the tie.
+    } else if (s > (heapScores[0] as number) || (s === heapScores[0] && item < (heapItems[0] as number))) {
+      // On equal scores the lower index wins the tie.
       heapItems[0] = item;
       heapScores[0] = s;
       siftDown(0);

@@ -24,6 +24,8 @@ import { graphRoutes } from './routes/graph.js';
 import { createEmbedder, embedderSpecFromConfig } from '../embed/providers.js';
 import { SemanticIndex } from '../recall/semantic-index.js';
 import { GraphIndex } from '../recall/graph-index.js';
+import { SearchService, searchSettings } from '../search/service.js';
+import { searchRoutes } from './routes/search.js';
 import type { RouteContext } from './context.js';
 import { ModelRepository } from '../models/repository.js';
 import { ModelServing } from '../models/serving.js';
@@ -154,14 +156,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await models.addStoredItems(store.vectors);
   const semantic = await startSemanticIndex(store, config, app);
   const graph = startGraphIndex(store, config, app);
+  const search = startSearch(store, config, app, semantic);
   const context: RouteContext = {
     store,
     config,
     ingest: createIngestor(store, {
       unknownItems: config.events.unknownItems,
-      ...(semantic || graph
+      ...(semantic || graph || search
         ? {
             onItems: (items) => {
+              search?.upsertInputs(items, Date.now());
               graph?.itemsChanged(items);
               void semantic
                 ?.itemsChanged(items)
@@ -171,11 +175,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             },
           }
         : {}),
-      ...(graph ? { onEvents: (events, counts) => graph.eventsInserted(events, counts) } : {}),
+      ...(graph || search
+        ? {
+            onEvents: (events, counts) => {
+              graph?.eventsInserted(events, counts);
+              // A batch with retried events cannot say which are new: popularity catches up at the next start.
+              if (counts.duplicates === 0) search?.recordEvents(events);
+            },
+          }
+        : {}),
     }),
     models,
     ...(semantic ? { semantic } : {}),
     ...(graph ? { graph } : {}),
+    ...(search ? { search } : {}),
   };
   await app.register(healthRoutes(context));
   await app.register(itemRoutes(context));
@@ -186,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(recommendRoutes(context));
   await app.register(embeddingRoutes(context));
   await app.register(graphRoutes(context));
+  await app.register(searchRoutes(context));
   return app;
 }
 
@@ -217,6 +231,33 @@ function startGraphIndex(store: Store, config: Readonly<Config>, app: FastifyIns
     else if (route === 'DELETE /users/:id') graph.usersDeleted(id());
   });
   return graph;
+}
+
+/**
+ * Product search over the catalog: every item and event read from the store in the background
+ * at start (search requests wait for it), then kept current by the ingestor's hooks (items and
+ * events) and the delete routes' answers. An item changed or deleted while the catalog is being
+ * read keeps its newer state.
+ */
+function startSearch(store: Store, config: Readonly<Config>, app: FastifyInstance, semantic: SemanticIndex | undefined): SearchService | undefined {
+  if (!config.search.enabled) return undefined;
+  const search = new SearchService(searchSettings(config.search), config.events.weights, semantic);
+  search.load(async (visit) => {
+    for (let cursor: string | undefined; ; ) {
+      const page = await store.items.list({ limit: 1000, ...(cursor !== undefined && { cursor }) });
+      visit.items(page.data);
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    for await (const batch of store.events.scan(5000)) visit.events(batch);
+  }).catch((error: Error) => app.log.error({ err: error }, 'indexing the catalog for search failed'));
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 200) return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (route === 'POST /items/delete') search.remove((request.body as { ids?: string[] } | undefined)?.ids ?? []);
+    else if (route === 'DELETE /items/:id') search.remove([(request.params as { id: string }).id]);
+  });
+  return search;
 }
 
 /**
