@@ -98,6 +98,8 @@ interface EngineSpec {
   create(): Built;
   /** Whether a chunked build may stop at the checkpoint (peers) or must index everything (ours). */
   peer: boolean;
+  /** A peer the throughput target is set against (MiniSearch, Orama); FTS5 is a design comparison. */
+  target?: boolean;
 }
 
 const OURS: EngineSpec = {
@@ -122,6 +124,7 @@ const MINISEARCH: EngineSpec = {
   name: 'minisearch',
   settings: "new MiniSearch({ fields: ['title'] }), addAll; search(q) and search(q, { prefix: true, fuzzy: 0.2 }); it returns every match sorted, cut to k here",
   peer: true,
+  target: true,
   create() {
     const mini = new MiniSearch<Doc>({ fields: ['title'] });
     return {
@@ -138,6 +141,7 @@ const ORAMA: EngineSpec = {
   name: 'orama',
   settings: "create({ schema: { title: 'string' } }), insertMultiple; search(db, { term, limit: 10 })",
   peer: true,
+  target: true,
   create() {
     const db = create({ schema: { title: 'string' } as const });
     return {
@@ -349,6 +353,7 @@ async function measureDataset(dataset: string, docs: readonly Doc[], queries: re
   }
   const ratios: RatioFigures[] = [];
   let minRatio = Infinity;
+  const targetPeers = new Set(ENGINES.filter((e) => e.target).map((e) => e.name));
   for (const peer of engines.filter((e) => e.engine !== OURS.name)) {
     const ours = oursAt(engines, peer.items);
     if (!ours) continue;
@@ -358,7 +363,7 @@ async function measureDataset(dataset: string, docs: readonly Doc[], queries: re
       // Like for like: a peer's default against our default (typos), its typo + prefix mode against ours.
       const like = peerMode === 'default' ? 'typos' : 'typos+prefix';
       ratios.push({ peer: peer.engine, peerMode, items: peer.items, oursMode: like, ratio: vs[like] ?? 0, vsEachOurMode: vs });
-      minRatio = Math.min(minRatio, vs[like] ?? 0);
+      if (targetPeers.has(peer.engine)) minRatio = Math.min(minRatio, vs[like] ?? 0);
     }
   }
   const p99 = oursAt(engines, docs.length)?.modes['typos+prefix']?.p99Ms ?? Infinity;
@@ -502,8 +507,10 @@ function table(datasets: DatasetFigures[], skipped: string[]): string {
     for (const e of d.engines) if (e.sizeNote) lines.push(`  note: ${e.engine} ${e.sizeNote}`);
     if (rows.some((r) => r[4]?.endsWith('*'))) lines.push(`  * timed pass stopped after ${MODE_TIME_LIMIT_MS / 1000} s (warm-up capped at ${MODE_TIME_LIMIT_MS / 3000} s): figures over the queries it reached`);
     lines.push(
-      `  vs ours: our QPS on the same items over the peer's, typos against a peer default mode, typos+prefix against MiniSearch prefix+fuzzy0.2 (target ≥ ${TARGET_RATIO}×: ${d.targets.qpsRatioMet ? 'met' : 'not met'} for every pair)`,
-      `  our typos+prefix p99 on ${d.items.toLocaleString('en-US')} items ${oursAt(d.engines, d.items)?.modes['typos+prefix']?.p99Ms ?? '?'} ms (target < ${TARGET_P99_MS} ms: ${d.targets.p99TyposPrefixMet ? 'met' : 'not met'})`,
+      `  vs ours: our QPS on the same items over the peer's, typos against a peer default mode, typos+prefix against MiniSearch prefix+fuzzy0.2`,
+      d.dataset === 'homedepot'
+        ? `  targets on this catalog: ≥ ${TARGET_RATIO}× MiniSearch and Orama: ${d.targets.qpsRatioMet ? 'met' : 'not met'}; our typos+prefix p99 ${oursAt(d.engines, d.items)?.modes['typos+prefix']?.p99Ms ?? '?'} ms < ${TARGET_P99_MS} ms: ${d.targets.p99TyposPrefixMet ? 'met' : 'not met'}`
+        : '  (the latency and throughput targets are set on the Home Depot catalog; this one measures scale)',
       '',
     );
   }

@@ -137,6 +137,16 @@ describe('search API', () => {
     assert.ok(!ids(after).includes('saw-1'));
   });
 
+  test('POST /search/rebuild reads items written straight into the store', async () => {
+    await store.items.upsert([{ id: 'lamp-1', title: 'Brass Desk Lamp', brand: 'Lumi', price: 35, categories: ['Lighting'] }], Date.parse('2026-02-01'));
+    assert.equal((await search('/search?q=brass%20lamp')).fallback?.kind, 'popular', 'the index has not seen it');
+    const res = await app.inject({ method: 'POST', url: '/search/rebuild' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json<{ items: number }>().items, ITEMS.length + 1, 'the shop\'s items and the new lamp (the saw was deleted)');
+    assert.deepEqual(ids(await search('/search?q=brass%20lamp')), ['lamp-1']);
+    assert.equal(ids(await search('/search?pageSize=1'))[0], 'drill-2', 'popularity is read again from the events');
+  });
+
   test('personalisation and search clicks move the order, within bounds', async () => {
     const plain = await search('/search?q=cordless%20drill&explain=true');
     const [top, second] = plain.data;

@@ -97,3 +97,11 @@ test('placements: one environment variable with JSON, merged over the defaults',
   assert.throws(() => loadConfig({ env: { SHOPFUSION_PLACEMENTS_HOME_DEADLINE_MS: '5' } }), /unknown environment variable/);
   assert.throws(() => loadConfig({ env: { SHOPFUSION_PLACEMENTS: '{nope' } }), /placements: must be object/);
 });
+
+test('search: synonym groups are single words joined by |, from a file or the environment', () => {
+  const config = loadConfig({ env: { SHOPFUSION_SEARCH_SYNONYMS: 'fridge|refrigerator, tv|television' } });
+  assert.deepEqual(config.search.synonyms, ['fridge|refrigerator', 'tv|television']);
+  assert.throws(() => loadConfig({ file: configFile({ search: { synonyms: ['tv|television set'] } }) }), (e: Error & { code?: string }) => e.code === 'invalid_config' && /search\.synonyms\.0.*"television set" has several words/.test(e.message));
+  assert.throws(() => loadConfig({ file: configFile({ search: { synonyms: ['fridge||refrigerator'] } }) }), /two or more words joined by \|/);
+  assert.throws(() => loadConfig({ file: configFile({ search: { semanticWeight: 2 } }) }), /search\/semanticWeight/);
+});

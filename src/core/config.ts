@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Type, type Static, type TSchema, Kind } from '@sinclair/typebox';
-import { ShopfusionError, describeFieldErrors } from './errors.js';
+import { ShopfusionError, describeFieldErrors, type FieldError } from './errors.js';
 import { EVENT_TYPES, type EventType } from './schema.js';
 import { compileChecker } from './validate.js';
 import { DEFAULT_PLACEMENTS, Placement, placementProblems } from '../rank/placements.js';
@@ -295,6 +295,17 @@ function fromFile(file: string): Json {
   }
 }
 
+/** Synonym groups must name two or more single words ("fridge|refrigerator"). */
+function synonymProblems(groups: readonly string[]): FieldError[] {
+  return groups.flatMap((group, i) => {
+    const words = group.split('|').map((w) => w.trim());
+    const path = `search.synonyms.${i}`;
+    if (words.filter(Boolean).length < 2 || words.some((w) => w === '')) return [{ path, message: `${JSON.stringify(group)} must be two or more words joined by |` }];
+    const long = words.find((w) => /\s/u.test(w));
+    return long === undefined ? [] : [{ path, message: `${JSON.stringify(long)} has several words; synonyms are single words (fridge|refrigerator)` }];
+  });
+}
+
 export interface ConfigSources {
   file?: string;
   env?: NodeJS.ProcessEnv;
@@ -322,7 +333,10 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
       'invalid configuration: server.readApiKey is set without server.apiKey, which would leave the API open to writes; set server.apiKey too',
     );
   }
-  const problems = Object.entries(checked.value.placements).flatMap(([name, placement]) => placementProblems(name, placement));
+  const problems = [
+    ...Object.entries(checked.value.placements).flatMap(([name, placement]) => placementProblems(name, placement)),
+    ...synonymProblems(checked.value.search.synonyms),
+  ];
   if (problems.length > 0) {
     throw new ShopfusionError('invalid_config', `invalid configuration: ${describeFieldErrors(problems)}`, { details: problems });
   }

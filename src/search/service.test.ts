@@ -5,7 +5,8 @@ import { Analyzer } from '../text/analyzer.js';
 import { ItemFacts } from './facts.js';
 import { DEFAULT_HYBRID, fuseHybrid, type ScoredDoc } from './hybrid.js';
 import { QueryLog } from './query-log.js';
-import { DEFAULT_SEARCH, SearchService, type SearchResult, type SemanticSource } from './service.js';
+import { loadConfig } from '../core/config.js';
+import { DEFAULT_SEARCH, SearchService, searchSettings, type SearchResult, type SemanticSource } from './service.js';
 
 function close(actual: number, expected: number, message?: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${message ?? ''} ${actual} ≠ ${expected}`);
@@ -434,3 +435,20 @@ describe('SearchService', () => {
   });
 });
 
+
+describe('searchSettings', () => {
+  it('maps the search section of the configuration', () => {
+    const config = loadConfig({ flags: { search: { fieldWeights: { description: 0, brand: 2 }, typos: false, synonyms: ['fridge|refrigerator|icebox'], semanticWeight: 0.5 } } });
+    const settings = searchSettings(config.search);
+    assert.deepEqual(settings.fields.map((f) => [f.name, f.weight]), [['title', 1], ['brand', 2], ['categories', 0.6], ['attributes', 0.4]], 'weight 0 leaves description out');
+    assert.deepEqual([settings.lexical.typo, settings.lexical.typoKnown], [0, 0]);
+    assert.deepEqual(settings.synonyms, [['fridge', 'refrigerator', 'icebox']]);
+    assert.equal(settings.hybrid.semanticWeight, 0.5);
+    // A service built from them: no typo matches, a synonym match, description not searched.
+    const s = new SearchService(settings, {}, undefined, new Analyzer({ stemming: false }));
+    s.upsertInputs([{ id: 'f', title: 'Steel Refrigerator', description: 'quiet compressor' }], Date.parse('2026-01-01'));
+    assert.deepEqual(s.search({ q: 'icebox' }).hits.map((h) => h.itemId), ['f']);
+    assert.equal(s.search({ q: 'refrigerater' }).fallback?.kind, 'popular', 'typos are off');
+    assert.equal(s.search({ q: 'compressor' }).fallback?.kind, 'popular', 'the description is not indexed');
+  });
+});

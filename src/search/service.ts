@@ -117,6 +117,12 @@ interface Ranked {
   explain?: HitExplain;
 }
 
+/** Reads a whole catalog and event log, handing them over in batches. */
+export type CatalogReader = (visit: {
+  items(items: readonly Item[]): void;
+  events(events: ReadonlyArray<{ itemId: string; type: string; context?: EventContext }>): void;
+}) => Promise<void>;
+
 /** Event weights for popularity (the config's `events.weights`). */
 export type EventWeights = Readonly<Record<string, number>>;
 
@@ -141,10 +147,11 @@ export function itemTexts(item: Item): FieldTexts {
 }
 
 export class SearchService {
-  readonly index: LexicalIndex;
-  readonly facts = new ItemFacts();
-  readonly queries = new QueryLog();
-  private readonly searcher: LexicalSearcher;
+  private lexical: LexicalIndex;
+  private itemFacts = new ItemFacts();
+  private queryLog = new QueryLog();
+  private searcher: LexicalSearcher;
+  private readonly analyzer: Analyzer;
   /** The learned ranker of the head, once one is trained (search/ranker.ts). */
   ranker: SearchRanker | undefined;
 
@@ -154,20 +161,49 @@ export class SearchService {
     readonly semantic?: SemanticSource,
     analyzer = new Analyzer(),
   ) {
-    this.index = new LexicalIndex(analyzer, { fields: settings.fields });
-    this.searcher = new LexicalSearcher(this.index, settings.lexical, synonymMap(analyzer, settings.synonyms));
+    this.analyzer = analyzer;
+    this.lexical = new LexicalIndex(analyzer, { fields: settings.fields });
+    this.searcher = new LexicalSearcher(this.lexical, settings.lexical, synonymMap(analyzer, settings.synonyms));
+  }
+
+  get index(): LexicalIndex {
+    return this.lexical;
+  }
+
+  get facts(): ItemFacts {
+    return this.itemFacts;
+  }
+
+  get queries(): QueryLog {
+    return this.queryLog;
+  }
+
+  /**
+   * Forgets everything and reads the catalog and the event log again through the last `load`'s
+   * reader (after a bulk import straight into the store). Requests wait until it is done.
+   */
+  reload(): Promise<void> {
+    const read = this.reader;
+    if (!read) return Promise.resolve();
+    this.lexical = new LexicalIndex(this.analyzer, { fields: this.settings.fields });
+    this.searcher = new LexicalSearcher(this.lexical, this.settings.lexical, synonymMap(this.analyzer, this.settings.synonyms));
+    this.itemFacts = new ItemFacts();
+    this.queryLog = new QueryLog();
+    return this.load(read);
   }
 
   /** Ids changed or deleted while `load` runs: the load must not bring back their older state. */
   private changedDuringLoad: Set<string> | undefined;
   private loaded: Promise<void> = Promise.resolve();
+  private reader: CatalogReader | undefined;
 
   /**
    * Reads the whole catalog and event log through `read` (in the background; `whenLoaded`
    * resolves when done). Changes that arrive meanwhile through `upsert`/`remove` win over the
    * rows the read returns for the same items.
    */
-  load(read: (visit: { items(items: readonly Item[]): void; events(events: Parameters<SearchService['recordEvents']>[0]): void }) => Promise<void>): Promise<void> {
+  load(read: CatalogReader): Promise<void> {
+    this.reader = read;
     const changed = new Set<string>();
     this.changedDuringLoad = changed;
     const run = read({

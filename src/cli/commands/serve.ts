@@ -49,6 +49,7 @@ export function serveCommand(cli: Command): void {
           await app.inject({ method: 'POST', url: '/models/reload', headers });
         }
         if (config.graph.enabled) await app.inject({ method: 'POST', url: '/graph/rebuild', headers });
+        if (config.search.enabled) await app.inject({ method: 'POST', url: '/search/rebuild', headers });
         if (config.embedding.provider !== 'none') {
           await app.inject({ method: 'POST', url: '/embedding/sync', headers });
         }

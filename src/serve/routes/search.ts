@@ -10,7 +10,7 @@ import { Item, LIMITS } from '../../core/schema.js';
 import type { SearchFilters } from '../../search/facts.js';
 import { SORT_ORDERS, type SearchRequest, type SearchService, type ShopperProfile } from '../../search/service.js';
 import type { RouteContext } from '../context.js';
-import { errorResponses } from './common.js';
+import { NoQuery, errorResponses } from './common.js';
 
 /** Events of the shopper's history that make up their profile. */
 const PROFILE_EVENTS = 100;
@@ -137,6 +137,7 @@ export function searchRoutes(context: RouteContext) {
       app.get('/search', { config: { access: 'read' }, schema: { hide: true } }, off);
       app.post('/search', { config: { access: 'read' }, schema: { hide: true } }, off);
       app.get('/suggest', { config: { access: 'read' }, schema: { hide: true } }, off);
+      app.post('/search/rebuild', { config: { access: 'write' }, schema: { hide: true } }, off);
     };
   }
   return enabledRoutes(context, search);
@@ -245,6 +246,23 @@ function enabledRoutes({ store, semantic }: RouteContext, search: SearchService)
         const filters: SearchFilters = { ...rest, available: available === 'any' ? undefined : (available ?? true) };
         checked(filters, body.facets ?? [], 'body.filters');
         return run({ ...body, filters, facets: body.facets ?? [] }, body.userId, body.sessionId);
+      },
+    );
+    app.post(
+      '/search/rebuild',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['search'],
+          summary: 'Index the catalog and the event log again from the store (after a bulk import straight into the store).',
+          description: 'Answers once the new index serves; search requests wait for it meanwhile.',
+          querystring: NoQuery,
+          response: { 200: Type.Object({ items: Type.Integer(), queries: Type.Integer() }), ...errorResponses },
+        },
+      },
+      async () => {
+        await search.reload();
+        return { items: search.index.size, queries: search.queries.size };
       },
     );
     app.get<{ Querystring: Static<typeof SuggestQuery> }>(
