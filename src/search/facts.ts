@@ -4,6 +4,7 @@
  * (typed arrays and interned strings) so a filter is a few array reads per candidate.
  */
 import type { Attributes, Item } from '../core/schema.js';
+import { IdMap } from '../data/id-map.js';
 import { grow } from './lexical-index.js';
 
 export interface SearchFilters {
@@ -30,24 +31,6 @@ export interface PriceStats {
   bands: Array<{ from: number; to: number; count: number }>;
 }
 
-/** Interned strings: value ↔ small integer. */
-class Dictionary {
-  readonly values: string[] = [];
-  private readonly ids = new Map<string, number>();
-  id(value: string): number {
-    let id = this.ids.get(value);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(value);
-      this.ids.set(value, id);
-    }
-    return id;
-  }
-  find(value: string): number | undefined {
-    return this.ids.get(value);
-  }
-}
-
 const NO_BRAND = -1;
 
 export class ItemFacts {
@@ -58,19 +41,20 @@ export class ItemFacts {
   private popularity = new Float64Array(1024);
   private readonly categories: Array<Int32Array | undefined> = [];
   private readonly attributes: Array<Map<number, Int32Array> | undefined> = [];
-  readonly brands = new Dictionary();
-  readonly categoryNames = new Dictionary();
-  readonly attributeKeys = new Dictionary();
-  readonly attributeValues = new Dictionary();
+  /** Interned strings: value ↔ small integer. */
+  readonly brands = new IdMap();
+  readonly categoryNames = new IdMap();
+  readonly attributeKeys = new IdMap();
+  readonly attributeValues = new IdMap();
 
   /** Records an item under its index number. */
   set(doc: number, item: Item): void {
     this.ensure(doc + 1);
-    this.brand[doc] = item.brand === undefined ? NO_BRAND : this.brands.id(item.brand);
+    this.brand[doc] = item.brand === undefined ? NO_BRAND : this.brands.add(item.brand);
     this.price[doc] = item.price ?? Number.NaN;
     this.available[doc] = item.available ? 1 : 0;
     this.created[doc] = Date.parse(item.createdAt);
-    this.categories[doc] = item.categories?.length ? Int32Array.from(item.categories, (c) => this.categoryNames.id(c)) : undefined;
+    this.categories[doc] = item.categories?.length ? Int32Array.from(item.categories, (c) => this.categoryNames.add(c)) : undefined;
     this.attributes[doc] = this.internAttributes(item.attributes);
   }
 
@@ -101,11 +85,11 @@ export class ItemFacts {
 
   brandOf(doc: number): string | undefined {
     const b = this.brand[doc] ?? NO_BRAND;
-    return b === NO_BRAND ? undefined : this.brands.values[b];
+    return b === NO_BRAND ? undefined : this.brands.ids[b];
   }
 
   categoriesOf(doc: number): string[] {
-    return [...(this.categories[doc] ?? [])].map((c) => this.categoryNames.values[c] as string);
+    return [...(this.categories[doc] ?? [])].map((c) => this.categoryNames.ids[c] as string);
   }
 
   /**
@@ -119,11 +103,11 @@ export class ItemFacts {
       tests.push((d) => this.available[d] === want);
     }
     if (filters.brands) {
-      const ids = new Set(filters.brands.flatMap((b) => this.brands.find(b) ?? []));
+      const ids = new Set(filters.brands.flatMap((b) => this.brands.get(b) ?? []));
       tests.push((d) => ids.has(this.brand[d] as number));
     }
     if (filters.categories) {
-      const ids = new Set(filters.categories.flatMap((c) => this.categoryNames.find(c) ?? []));
+      const ids = new Set(filters.categories.flatMap((c) => this.categoryNames.get(c) ?? []));
       tests.push((d) => (this.categories[d] ?? []).some((c) => ids.has(c)));
     }
     const min = filters.priceMin;
@@ -135,8 +119,8 @@ export class ItemFacts {
       });
     }
     for (const [key, values] of Object.entries(filters.attributes ?? {})) {
-      const k = this.attributeKeys.find(key);
-      const accepted = new Set(values.flatMap((v) => this.attributeValues.find(v.toLowerCase()) ?? []));
+      const k = this.attributeKeys.get(key);
+      const accepted = new Set(values.flatMap((v) => this.attributeValues.get(v.toLowerCase()) ?? []));
       tests.push((d) => {
         const have = k === undefined ? undefined : this.attributes[d]?.get(k);
         return have !== undefined && have.some((v) => accepted.has(v));
@@ -150,7 +134,7 @@ export class ItemFacts {
   count(facet: string, docs: ArrayLike<number>, n: number, limit: number): FacetCount[] {
     const counts = new Map<number, number>();
     const bump = (v: number) => counts.set(v, (counts.get(v) ?? 0) + 1);
-    const key = facet === 'brand' || facet === 'category' ? undefined : this.attributeKeys.find(facet);
+    const key = facet === 'brand' || facet === 'category' ? undefined : this.attributeKeys.get(facet);
     for (let i = 0; i < n; i++) {
       const d = docs[i] as number;
       if (facet === 'brand') {
@@ -162,7 +146,7 @@ export class ItemFacts {
         for (const v of new Set(this.attributes[d]?.get(key) ?? [])) bump(v);
       }
     }
-    const names = facet === 'brand' ? this.brands.values : facet === 'category' ? this.categoryNames.values : this.attributeValues.values;
+    const names = facet === 'brand' ? this.brands.ids : facet === 'category' ? this.categoryNames.ids : this.attributeValues.ids;
     return [...counts]
       .sort((a, b) => b[1] - a[1] || ((names[a[0]] as string) < (names[b[0]] as string) ? -1 : 1))
       .slice(0, limit)
@@ -194,7 +178,7 @@ export class ItemFacts {
 
   /** Attribute keys that appear in the catalog (the attribute facets and filters that exist). */
   knownAttribute(key: string): boolean {
-    return this.attributeKeys.find(key) !== undefined;
+    return this.attributeKeys.get(key) !== undefined;
   }
 
   private internAttributes(attributes: Attributes | undefined): Map<number, Int32Array> | undefined {
@@ -202,7 +186,7 @@ export class ItemFacts {
     const out = new Map<number, Int32Array>();
     for (const [key, value] of Object.entries(attributes)) {
       const values = Array.isArray(value) ? value : [String(value)];
-      out.set(this.attributeKeys.id(key), Int32Array.from(values, (v) => this.attributeValues.id(String(v).toLowerCase())));
+      out.set(this.attributeKeys.add(key), Int32Array.from(values, (v) => this.attributeValues.add(String(v).toLowerCase())));
     }
     return out.size ? out : undefined;
   }
