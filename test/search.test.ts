@@ -2,10 +2,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import { ModelRepository } from '../src/models/repository.js';
+import { trainModels } from '../src/models/train.js';
 import { buildApp } from '../src/serve/app.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/types.js';
-import { testConfig } from './helpers.js';
+import { tempDir, testConfig } from './helpers.js';
 
 interface Hit {
   itemId: string;
@@ -215,5 +218,42 @@ describe('search API', () => {
     const badPair = await get('/search?q=drill&attributes=color');
     assert.equal(badPair.statusCode, 400);
     assert.equal((await get('/suggest')).statusCode, 400, 'suggest needs q');
+  });
+});
+
+describe('search personalised by a trained CF model', () => {
+  test("the default model's recommendations from the shopper's history lift an item, boundedly", async () => {
+    const dir = join(tempDir(), 'models');
+    const config = testConfig({ graph: { enabled: false }, models: { dir, default: 'itemknn' } });
+    const store = openStore(config.store);
+    await store.items.upsert(
+      [
+        { id: 'lamp-a', title: 'Desk Lamp', brand: 'Alpha', categories: ['Lamps'] },
+        { id: 'lamp-b', title: 'Desk Lamp', brand: 'Beta', categories: ['Lamps'] },
+        { id: 'bulb', title: 'LED Bulb', brand: 'Gamma', categories: ['Bulbs'] },
+      ],
+      0,
+    );
+    // Five shoppers bought the bulb with lamp-b; "me" bought only the bulb.
+    const events = Array.from({ length: 5 }, (_, u) => [
+      { id: `b${u}`, userId: `u${u}`, itemId: 'bulb', type: 'purchase' as const, timestamp: 1_700_000_000_000 + u },
+      { id: `l${u}`, userId: `u${u}`, itemId: 'lamp-b', type: 'purchase' as const, timestamp: 1_700_000_000_100 + u },
+    ]).flat();
+    await store.events.insert([...events, { id: 'me', userId: 'me', itemId: 'bulb', type: 'purchase' as const, timestamp: 1_700_000_001_000 }]);
+    await trainModels({ store, repository: new ModelRepository(dir), models: ['itemknn'], weights: config.events.weights });
+    const app = await buildApp({ store, config });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/search?q=desk%20lamp&explain=true&userId=me' });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json<Body>();
+      const b = body.data.find((h) => h.itemId === 'lamp-b');
+      const a = body.data.find((h) => h.itemId === 'lamp-a');
+      assert.ok(b?.explain && a?.explain);
+      assert.ok(b.explain.personal > 0 && b.explain.personal <= 0.15 * 0.2 + 1e-9, `CF share only: ${b.explain.personal}`);
+      assert.equal(a.explain.personal, 0, 'lamp-a shares nothing with the history and is not recommended');
+      assert.equal(body.data[0]?.itemId, 'lamp-b');
+    } finally {
+      await app.close();
+    }
   });
 });

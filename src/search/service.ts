@@ -58,11 +58,15 @@ export interface SemanticSource {
   vectorOf(itemId: string): Float32Array | undefined;
 }
 
-/** What the shopper's history says: shares of categories and brands, and a mean item vector. */
+/**
+ * What the shopper's history says: shares of categories and brands, a mean item vector, and the
+ * items a collaborative-filtering model recommends from it (scores scaled to 0..1).
+ */
 export interface ShopperProfile {
   categories: ReadonlyMap<string, number>;
   brands: ReadonlyMap<string, number>;
   vector?: Float32Array;
+  cf?: ReadonlyMap<string, number>;
 }
 
 export interface SearchRequest {
@@ -463,7 +467,10 @@ export class SearchService {
     return out.sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
 
-  /** 0..1: category share, brand share, and cosine to the shopper's mean vector (0.5/0.3/0.2). */
+  /**
+   * 0..1: the deepest category share, brand share, cosine to the shopper's mean vector and the CF
+   * model's score, weighted 0.4 / 0.2 / 0.2 / 0.2.
+   */
   private affinity(doc: number, itemId: string, profile: ShopperProfile): number {
     let category = 0;
     for (const c of this.facts.categoriesOf(doc)) category = Math.max(category, profile.categories.get(c) ?? 0);
@@ -472,7 +479,7 @@ export class SearchService {
     let cosine = 0;
     const v = profile.vector && this.semantic?.vectorOf(itemId);
     if (v && profile.vector) for (let i = 0; i < v.length; i++) cosine += (v[i] as number) * (profile.vector[i] as number);
-    return 0.5 * category + 0.3 * brandShare + 0.2 * Math.max(0, cosine);
+    return 0.4 * category + 0.2 * brandShare + 0.2 * Math.max(0, cosine) + 0.2 * (profile.cf?.get(itemId) ?? 0);
   }
 
   private browse(request: SearchRequest, filter: ((doc: number) => boolean) | undefined, page: number, pageSize: number): SearchResult {

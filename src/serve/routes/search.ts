@@ -143,7 +143,10 @@ export function searchRoutes(context: RouteContext) {
   return enabledRoutes(context, search);
 }
 
-function enabledRoutes({ store, semantic }: RouteContext, search: SearchService) {
+/** Collaborative-filtering candidates scored into a profile, per request with a history. */
+const CF_CANDIDATES = 500;
+
+function enabledRoutes({ store, semantic, models, config }: RouteContext, search: SearchService) {
   /** Checks what the schema cannot: the price range's order, and facet and attribute names the catalog has. */
   function checked(filters: SearchFilters, facets: readonly string[], where: string): void {
     if (filters.priceMin !== undefined && filters.priceMax !== undefined && filters.priceMin > filters.priceMax) {
@@ -182,11 +185,22 @@ function enabledRoutes({ store, semantic }: RouteContext, search: SearchService)
     }
     if (counted === 0) return undefined;
     for (const map of [categories, brands]) for (const [k, n] of map) map.set(k, n / counted);
+    const cf = collaborative(userId, page.data.map((e) => e.itemId));
     if (vector) {
       const norm = Math.hypot(...vector);
       if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
     }
-    return { categories, brands, ...(vector && { vector }) };
+    return { categories, brands, ...(vector && { vector }), ...(cf && { cf }) };
+  }
+
+  /** The default model's top items for this history, scores scaled to 0..1 (none without a trained model). */
+  function collaborative(userId: string | undefined, history: readonly string[]): Map<string, number> | undefined {
+    const name = config.models.default;
+    if (!models.has(name)) return undefined;
+    const found = models.candidates(name, { ...(userId !== undefined && { userId }), history }, CF_CANDIDATES, () => false).data;
+    const top = found[0]?.score ?? 0;
+    if (!(top > 0)) return undefined;
+    return new Map(found.filter((f) => f.score > 0).map((f) => [f.itemId, f.score / top]));
   }
 
   async function run(request: SearchRequest, userId: string | undefined, sessionId: string | undefined) {
