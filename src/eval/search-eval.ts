@@ -8,7 +8,7 @@
  * judgements (hybrid weights) are fitted by cross-validation over queries: each query is scored
  * by a fit on the other folds only.
  *
- * WANDS: ROC-AUC over the 2,800 (query, product name) pairs of each system's relevance score.
+ * WANDS pairs are evaluated by `search-pairs.ts`.
  */
 import { createVectorIndex, type VectorIndex } from '../ann/vector-index.js';
 import { itemContent } from '../embed/item-vectors.js';
@@ -16,12 +16,13 @@ import type { ItemVectors } from '../models/types.js';
 import { Rng } from '../models/random.js';
 import { fuseHybrid, type HybridParams, type ScoredDoc } from '../search/hybrid.js';
 import { SEARCH_DIMS, SearchRanker } from '../search/ranker.js';
-import { DEFAULT_SEARCH, SearchService, type SemanticSource } from '../search/service.js';
+import { SearchService, type SemanticSource } from '../search/service.js';
+import { DEFAULT_SEARCH } from '../search/settings.js';
 import { Analyzer } from '../text/analyzer.js';
 import { LexicalIndex } from '../search/lexical-index.js';
 import { DEFAULT_LEXICAL_PARAMS, LexicalSearcher, type LexicalParams } from '../search/lexical-search.js';
-import type { PairDataset, RankingDataset } from './search-data.js';
-import { gradedNdcg, injectTypo, orderByScore, queryFolds, rocAuc } from './search-metrics.js';
+import type { RankingDataset } from './search-data.js';
+import { gradedNdcg, injectTypo, orderByScore, queryFolds } from './search-metrics.js';
 import { fts5Peer, miniSearchPeer, oramaPeer, type PeerEngine } from './search-peers.js';
 
 export interface SearchEvalOptions {
@@ -467,65 +468,4 @@ export function renderSearchTable(report: SearchEvalReport): string {
   const lines = [header, ...rows].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(width) : c.padStart(11))).join(' '));
   const ratios = Object.entries(report.ratios ?? {}).map(([k, v]) => `${k}: ${v.toFixed(3)}×`);
   return [`${report.dataset}`, ...lines, ...(ratios.length ? ['', ...ratios] : [])].join('\n');
-}
-
-/**
- * ROC-AUC of each system's relevance score over WANDS pairs; the names of all pairs form the
- * catalog. `shopfusion` scores a pair as the search service fuses a single candidate: (1 − w) ·
- * the share of the query it matches (its coverage) + w · its cosine above the floor.
- */
-export async function evaluatePairs(data: PairDataset, options: SearchEvalOptions): Promise<SearchEvalReport> {
-  const titles = [...new Set(data.pairs.map((p) => p.title))];
-  const index = new LexicalIndex(new Analyzer());
-  index.upsertMany(titles.map((title, i) => ({ id: String(i), texts: { title } })));
-  const number = new Map(titles.map((t, i) => [t, index.numberOf(String(i)) as number]));
-  const labels = data.pairs.map((p) => p.relevant);
-  const lexical = (params: LexicalParams) => {
-    const searcher = new LexicalSearcher(index, params);
-    return data.pairs.map((pair) => {
-      const doc = number.get(pair.title) as number;
-      const hit = searcher.run(searcher.parse(pair.query), 1, 1, (d) => d === doc)[0];
-      return hit ?? { score: 0, coverage: 0 };
-    });
-  };
-  const results: SearchEvalReport['results'] = {};
-  const record = (name: string, scores: readonly number[], note?: string) => {
-    results[name] = { auc: rocAuc(scores, labels), ...(note && { note }) };
-    options.log?.(`${name.padEnd(12)} auc ${rocAuc(scores, labels).toFixed(4)}`);
-  };
-  record('bm25', lexical(PLAIN_LEXICAL).map((h) => h.score));
-  const ours = lexical(DEFAULT_LEXICAL_PARAMS);
-  let cosines: number[] | undefined;
-  if (options.semantic !== false) {
-    const cache = { ...(options.embedCache && { cacheDir: options.embedCache }), log: options.log ?? (() => {}) };
-    const queries = [...new Set(data.pairs.map((p) => p.query))];
-    const qv = await itemContent(queries, cache).vectors('use-lite');
-    const tv = await itemContent(titles, cache).vectors('use-lite');
-    const qRow = new Map(queries.map((q, i) => [q, i]));
-    const tRow = new Map(titles.map((t, i) => [t, i]));
-    const d = qv.dimensions;
-    cosines = data.pairs.map((pair) => {
-      const a = qRow.get(pair.query) as number;
-      const b = tRow.get(pair.title) as number;
-      let dot = 0;
-      for (let i = 0; i < d; i++) dot += (qv.data[a * d + i] as number) * (tv.data[b * d + i] as number);
-      return dot;
-    });
-    record('semantic', cosines, 'use-lite cosine');
-  }
-  const { semanticWeight, cosineFloor: floor, adaptive } = DEFAULT_SEARCH.hybrid;
-  record(
-    'shopfusion',
-    ours.map((h, i) => {
-      if (!cosines) return h.coverage;
-      const w = adaptive ? semanticWeight * (1 - h.coverage) : semanticWeight;
-      return (1 - w) * h.coverage + w * Math.max(0, ((cosines[i] as number) - floor) / (1 - floor));
-    }),
-    cosines ? `the shipped hybrid on one candidate: (1 − w)·coverage + w·semantic, w = ${semanticWeight}${adaptive ? '·(1 − coverage)' : ''}` : 'lexical coverage (no embedder)',
-  );
-  return {
-    dataset: data.name,
-    protocol: { pairs: data.pairs.length, titles: titles.length, metric: 'ROC-AUC of the relevance score over all pairs (ties count one half)' },
-    results,
-  };
 }

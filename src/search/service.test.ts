@@ -6,7 +6,8 @@ import { ItemFacts } from './facts.js';
 import { DEFAULT_HYBRID, fuseHybrid, type ScoredDoc } from './hybrid.js';
 import { QueryLog } from './query-log.js';
 import { loadConfig } from '../core/config.js';
-import { DEFAULT_SEARCH, SearchService, searchSettings, type SearchResult, type SemanticSource } from './service.js';
+import { SearchService, type SearchResult, type SemanticSource } from './service.js';
+import { DEFAULT_SEARCH, searchSettings } from './settings.js';
 
 function close(actual: number, expected: number, message?: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${message ?? ''} ${actual} ≠ ${expected}`);

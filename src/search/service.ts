@@ -9,48 +9,15 @@
  * query's weight that the best match did, plus strong semantic hits. A query that finds nothing
  * falls back to semantic, then popular items, and says so.
  */
-import type { Config } from '../core/config.js';
 import type { EventContext, Item, ItemInput } from '../core/schema.js';
 import { Analyzer } from '../text/analyzer.js';
 import { ItemFacts, type FacetCount, type PriceStats, type SearchFilters } from './facts.js';
-import { DEFAULT_HYBRID, fuseHybrid, type FusedDoc, type HybridParams } from './hybrid.js';
-import { DEFAULT_FIELDS, LexicalIndex, type FieldSpec, type FieldTexts } from './lexical-index.js';
-import { DEFAULT_LEXICAL_PARAMS, LexicalSearcher, type LexicalHit, type LexicalParams, type ParsedQuery } from './lexical-search.js';
+import { fuseHybrid, type FusedDoc } from './hybrid.js';
+import { LexicalIndex } from './lexical-index.js';
+import { LexicalSearcher, type LexicalHit, type ParsedQuery } from './lexical-search.js';
 import { SEARCH_DIMS, featureRow, type QueryFacts, type SearchRanker } from './ranker.js';
+import { DEFAULT_SEARCH, itemTexts, synonymMap, type SearchSettings, type SortOrder } from './settings.js';
 import { QueryLog } from './query-log.js';
-
-export const SORT_ORDERS = ['relevance', 'price_asc', 'price_desc', 'newest', 'popularity'] as const;
-export type SortOrder = (typeof SORT_ORDERS)[number];
-
-export interface SearchSettings {
-  fields: readonly FieldSpec[];
-  lexical: LexicalParams;
-  hybrid: HybridParams;
-  /** Groups of words that mean the same ("fridge", "refrigerator"). */
-  synonyms: ReadonlyArray<readonly string[]>;
-  /** An item is in the result set when it matches this share of the best match's coverage. */
-  minShare: number;
-  /** Largest relative boost from the shopper's affinities (0 turns personalisation off). */
-  personalWeight: number;
-  /** Largest relative boost from the query's past clicks (0 turns the click model off). */
-  clickWeight: number;
-  /** Lexical and semantic candidates fused and reranked per request. */
-  depth: number;
-  /** Head of the fused list the learned ranker reorders (when there is one). */
-  rankDepth: number;
-}
-
-export const DEFAULT_SEARCH: SearchSettings = {
-  fields: DEFAULT_FIELDS,
-  lexical: DEFAULT_LEXICAL_PARAMS,
-  hybrid: DEFAULT_HYBRID,
-  synonyms: [],
-  minShare: 0.5,
-  personalWeight: 0.15,
-  clickWeight: 0.3,
-  depth: 200,
-  rankDepth: 50,
-};
 
 /** What the semantic side needs: the live vector index (recall/semantic-index.ts fits). */
 export interface SemanticSource {
@@ -129,26 +96,6 @@ export type CatalogReader = (visit: {
 
 /** Event weights for popularity (the config's `events.weights`). */
 export type EventWeights = Readonly<Record<string, number>>;
-
-/** Settings from the `search` section of the configuration. */
-export function searchSettings(config: Readonly<Config['search']>): SearchSettings {
-  return {
-    ...DEFAULT_SEARCH,
-    fields: DEFAULT_FIELDS.map((f) => ({ ...f, weight: config.fieldWeights[f.name as keyof Config['search']['fieldWeights']] })).filter((f) => f.weight > 0),
-    lexical: { ...DEFAULT_LEXICAL_PARAMS, ...(config.typos ? {} : { typo: 0, typoKnown: 0 }) },
-    hybrid: { ...DEFAULT_HYBRID, semanticWeight: config.semanticWeight },
-    synonyms: config.synonyms.map((group) => group.split('|').map((w) => w.trim()).filter(Boolean)),
-    personalWeight: config.personalWeight,
-    clickWeight: config.clickWeight,
-  };
-}
-
-export function itemTexts(item: Item): FieldTexts {
-  const attributes = Object.values(item.attributes ?? {})
-    .flatMap((v) => (typeof v === 'string' ? [v] : Array.isArray(v) ? v : []))
-    .join(' ');
-  return { title: item.title, brand: item.brand, categories: item.categories?.join(' '), attributes, description: item.description };
-}
 
 export class SearchService {
   private lexical: LexicalIndex;
@@ -531,14 +478,4 @@ export class SearchService {
       return hit;
     });
   }
-}
-
-/** Each term of a synonym group → the other groups' members' terms (single-word members). */
-function synonymMap(analyzer: Analyzer, groups: ReadonlyArray<readonly string[]>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const group of groups) {
-    const terms = group.map((w) => analyzer.terms(w)).filter((t) => t.length === 1).map((t) => t[0] as string);
-    for (const term of terms) out.set(term, [...new Set([...(out.get(term) ?? []), ...terms.filter((t) => t !== term)])]);
-  }
-  return out;
 }

@@ -27,7 +27,8 @@ export function evalSearchCommand(cli: Command): void {
     .option('-o, --out <file.json>', 'write the JSON report')
     .action(async (options: EvalSearchOptions) => {
       const { loadSearchDataset } = await import('../../eval/search-data.js');
-      const { evaluatePairs, evaluateRanking, renderSearchTable } = await import('../../eval/search-eval.js');
+      const { evaluateRanking, renderSearchTable } = await import('../../eval/search-eval.js');
+      const { evaluatePairs } = await import('../../eval/search-pairs.js');
       const started = performance.now();
       const data = loadSearchDataset(options.dataset);
       const common = {

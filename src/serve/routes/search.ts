@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { ShopfusionError } from '../../core/errors.js';
 import { Item, LIMITS } from '../../core/schema.js';
 import type { SearchFilters } from '../../search/facts.js';
-import { SORT_ORDERS, type SearchRequest, type SearchService, type ShopperProfile } from '../../search/service.js';
+import type { SearchRequest, SearchService, ShopperProfile } from '../../search/service.js';
+import { SORT_ORDERS } from '../../search/settings.js';
 import type { RouteContext } from '../context.js';
 import { NoQuery, errorResponses } from './common.js';
 
