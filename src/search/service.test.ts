@@ -453,3 +453,47 @@ describe('searchSettings', () => {
     assert.equal(s.search({ q: 'compressor' }).fallback?.kind, 'popular', 'the description is not indexed');
   });
 });
+
+describe('SearchService.load', () => {
+  const item = (id: string, title: string) => ({ id, title, available: true, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
+
+  it('changes that arrive while the catalog is read win over the rows read; a reload supersedes a running load', async () => {
+    const s = new SearchService(DEFAULT_SEARCH, {}, undefined, new Analyzer({ stemming: false }));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rows = [item('a', 'old lamp'), item('b', 'desk chair')];
+    const first = s.load(async (visit) => {
+      await gate;
+      visit.items(rows);
+    });
+    // While the read waits: a live upsert of a and a delete of b.
+    s.upsertInputs([{ id: 'a', title: 'new lamp' }], Date.parse('2026-02-01'));
+    s.remove(['b']);
+    release();
+    await first;
+    await s.whenLoaded();
+    assert.deepEqual(s.search({ q: 'new lamp' }).hits.map((h) => h.itemId), ['a']);
+    assert.equal(s.search({ q: 'old' }).fallback?.kind, 'popular', 'the older row read for a did not come back');
+    assert.equal(s.search({ q: 'chair' }).fallback?.kind, 'popular', 'the deleted b did not come back');
+
+    // A slow first read, then a reload through the same reader: the slow read's rows are dropped
+    // when they finally arrive.
+    const t = new SearchService(DEFAULT_SEARCH, {}, undefined, new Analyzer({ stemming: false }));
+    let releaseSlow: () => void = () => {};
+    const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
+    let calls = 0;
+    const slow = t.load(async (visit) => {
+      if (calls++ === 0) {
+        await slowGate;
+        visit.items([item('z', 'stale zebra rug')]);
+      } else {
+        visit.items([item('c', 'garden hose')]);
+      }
+    });
+    await t.reload();
+    releaseSlow();
+    await slow;
+    assert.deepEqual(t.search({ q: 'garden hose' }).hits.map((h) => h.itemId), ['c']);
+    assert.equal(t.search({ q: 'zebra' }).fallback?.kind, 'popular');
+  });
+});

@@ -147,6 +147,7 @@ export class SearchService {
   private changedDuringLoad: Set<string> | undefined;
   private loaded: Promise<void> = Promise.resolve();
   private reader: CatalogReader | undefined;
+  private generation = 0;
 
   /**
    * Reads the whole catalog and event log through `read` (in the background; `whenLoaded`
@@ -157,10 +158,18 @@ export class SearchService {
     this.reader = read;
     const changed = new Set<string>();
     this.changedDuringLoad = changed;
+    // A later load (a reload) supersedes this one: what this one still reads is dropped.
+    const generation = ++this.generation;
+    const current = () => generation === this.generation;
     const run = read({
-      items: (items) => this.index.upsertBulk(() => this.upsert(items.filter((i) => !changed.has(i.id)), false)),
-      events: (events) => this.recordEvents(events),
+      items: (items) => {
+        if (current()) this.index.upsertBulk(() => this.upsert(items.filter((i) => !changed.has(i.id)), false));
+      },
+      events: (events) => {
+        if (current()) this.recordEvents(events);
+      },
     }).finally(() => {
+      if (!current()) return;
       this.changedDuringLoad = undefined;
       this.index.merge();
     });
