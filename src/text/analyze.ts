@@ -6,7 +6,7 @@
  */
 
 /** English function words that carry no product meaning. */
-const STOP_WORDS = new Set(
+export const STOP_WORDS: ReadonlySet<string> = new Set(
   'a an and are as at be by for from has have in is it its of on or that the this to was were will with'.split(' '),
 );
 

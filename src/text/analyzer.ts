@@ -12,12 +12,8 @@
  *   inside them), so mixed titles ("iphone手机壳") index both scripts.
  */
 import { stemmer } from 'stemmer';
-import { foldText } from './analyze.js';
+import { STOP_WORDS, foldText } from './analyze.js';
 import { defaultSegmenter, type WordSegmenter } from './segment.js';
-
-export const STOP_WORDS: ReadonlySet<string> = new Set(
-  'a an and are as at be by for from has have in is it its of on or that the this to was were will with'.split(' '),
-);
 
 /** Unit spellings → canonical unit, valid anywhere. */
 const UNITS = new Map<string, string>([
